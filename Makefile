@@ -1,0 +1,78 @@
+# libtryall - build, test, install.
+# `make` builds build/libtryall.so and build/tryall-run; `make check` runs the
+# cmocka unit tests and the bats scenarios; `make demo` shows the point of it.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR    := $(PREFIX)/bin
+LIBDIR    := $(PREFIX)/lib
+DOCDIR    := $(PREFIX)/share/doc/libtryall
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
+LIBFLAGS  := -fPIC -fvisibility=hidden -pthread
+LDLIBS    := -ldl -pthread
+
+B         := build
+SRC       := $(sort $(wildcard src/*.c))
+LIBOBJ    := $(SRC:src/%.c=$(B)/obj/%.o)
+# The pure core the unit tests link (no hooks, no real-symbol table).
+CORE      := addr book plan config log
+CORESRC   := $(CORE:%=src/%.c)
+
+TESTSRC   := $(sort $(wildcard tests/test_*.c))
+TESTBIN   := $(TESTSRC:tests/%.c=$(B)/tests/%)
+CLIENTSRC := $(sort $(wildcard tests/clients/*.c))
+CLIENTBIN := $(CLIENTSRC:tests/clients/%.c=$(B)/clients/%)
+
+.PHONY: all clean check check-unit check-bats clients demo install uninstall
+
+all: $(B)/libtryall.so $(B)/tryall-run
+
+$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
+	$(CC) $(BASEFLAGS) $(LIBFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libtryall.so: $(LIBOBJ)
+	$(CC) -shared $(LIBFLAGS) $(CFLAGS) -Wl,-z,defs -Wl,-soname,libtryall.so -o $@ $^ $(LDLIBS)
+
+$(B)/tryall-run: src/tryall-run.in Makefile | $(B)
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $< > $@
+	chmod 755 $@
+
+$(B)/tests/%: tests/%.c $(CORESRC) $(wildcard src/*.h) | $(B)/tests
+	$(CC) $(BASEFLAGS) -pthread $(CFLAGS) -o $@ $< $(CORESRC) -lcmocka -pthread
+
+$(B)/clients/%: tests/clients/%.c | $(B)/clients
+	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -pthread -o $@ $< -pthread
+
+clients: $(CLIENTBIN)
+
+$(B) $(B)/obj $(B)/tests $(B)/clients:
+	mkdir -p $@
+
+check: check-unit check-bats
+
+check-unit: $(TESTBIN)
+	@set -e; for t in $(TESTBIN); do echo "== $$t"; $$t; done
+
+check-bats: all clients
+	bats bats
+
+demo: all clients
+	sh bats/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(B)/libtryall.so $(DESTDIR)$(LIBDIR)/libtryall.so
+	install -m 755 $(B)/tryall-run $(DESTDIR)$(BINDIR)/tryall-run
+	install -m 644 README docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libtryall.so $(DESTDIR)$(BINDIR)/tryall-run
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,34 @@
+/* addr.h - owns the one compact form of an IP address (no port) used by the
+ * address book and the planner, and conversions from/to sockaddr.
+ * Must never allocate, lock or make a system call: the pure core relies on it. */
+#ifndef TRYALL_ADDR_H
+#define TRYALL_ADDR_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+struct tryall_addr {
+    sa_family_t family;      /* AF_INET or AF_INET6 */
+    uint8_t bytes[16];       /* AF_INET uses the first 4 */
+};
+
+/* Fill *out from a sockaddr; a v4-mapped IPv6 address becomes AF_INET.
+ * Returns 0, or -1 when sa is not a usable AF_INET/AF_INET6 address. */
+int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct tryall_addr *out);
+
+/* Port (host order) of an AF_INET/AF_INET6 sockaddr, 0 otherwise. */
+uint16_t addr_port(const struct sockaddr *sa);
+
+/* Build a sockaddr for a, port (host order), for a socket of family
+ * sock_family (AF_INET6 sockets get v4-mapped addresses for AF_INET).
+ * Returns its length, 0 when it cannot be expressed. */
+socklen_t addr_to_sockaddr(const struct tryall_addr *a, uint16_t port, int sock_family,
+                           struct sockaddr_storage *out);
+
+int addr_equal(const struct tryall_addr *a, const struct tryall_addr *b);
+
+/* Printable form ("192.0.2.1", "2001:db8::1"); buf of at least 46 bytes. */
+const char *addr_str(const struct tryall_addr *a, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,148 @@
+/* book.c - owns the address book: a fixed table of remembered resolver lists.
+ * Locking rule: one mutex guards the whole table; it is held only for memory
+ * copies, never across a call into libc that can block or re-enter us.
+ * Must never allocate, resolve names or touch sockets. */
+#include "book.h"
+
+#include <pthread.h>
+#include <string.h>
+
+struct entry {
+    int used;
+    uint64_t stamp_ms;     /* when remembered */
+    uint64_t seq;          /* insertion order: newest wins, oldest evicted */
+    struct tryall_list list;
+};
+
+static struct entry table[BOOK_CAPACITY];
+/* A bitmap of address hashes, rebuilt on every change: lets connect() skip
+ * the lock for the common case of a target that was never resolved here. */
+#define FILTER_BITS 8192u
+static uint8_t filter[FILTER_BITS / 8];
+static uint64_t next_seq = 1;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int expired(const struct entry *e, uint64_t now_ms)
+{
+    return now_ms >= e->stamp_ms + BOOK_TTL_MS || now_ms < e->stamp_ms;
+}
+
+static unsigned hash(const struct tryall_addr *a)
+{
+    uint32_t h = 2166136261u ^ a->family;
+    for (unsigned i = 0; i < (a->family == AF_INET ? 4u : 16u); i++)
+        h = (h ^ a->bytes[i]) * 16777619u;
+    return h % FILTER_BITS;
+}
+
+static void filter_rebuild(void)
+{
+    uint8_t f[sizeof filter];
+    memset(f, 0, sizeof f);
+    for (unsigned i = 0; i < BOOK_CAPACITY; i++)
+        for (unsigned j = 0; table[i].used && j < table[i].list.n; j++) {
+            unsigned h = hash(&table[i].list.a[j]);
+            f[h / 8] |= (uint8_t)(1u << (h % 8));
+        }
+    for (unsigned i = 0; i < sizeof f; i++)
+        __atomic_store_n(&filter[i], f[i], __ATOMIC_RELAXED);
+}
+
+int book_maybe_has(const struct tryall_addr *target)
+{
+    unsigned h = hash(target);
+    return (__atomic_load_n(&filter[h / 8], __ATOMIC_RELAXED) >> (h % 8)) & 1u;
+}
+
+static int list_has(const struct tryall_list *l, const struct tryall_addr *a)
+{
+    for (unsigned i = 0; i < l->n; i++)
+        if (addr_equal(&l->a[i], a))
+            return 1;
+    return 0;
+}
+
+static void fill(struct tryall_list *l, const char *name, const struct tryall_addr *addrs, unsigned n)
+{
+    memset(l, 0, sizeof *l);
+    if (name) {
+        strncpy(l->name, name, sizeof l->name - 1);
+        l->name[sizeof l->name - 1] = '\0';
+    }
+    for (unsigned i = 0; i < n && l->n < BOOK_MAX_ADDRS; i++) {
+        if ((addrs[i].family == AF_INET || addrs[i].family == AF_INET6) && !list_has(l, &addrs[i]))
+            l->a[l->n++] = addrs[i];
+    }
+}
+
+int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n, uint64_t now_ms)
+{
+    struct tryall_list l;
+    fill(&l, name, addrs, n);
+    if (l.n < 2)
+        return 0;
+
+    pthread_mutex_lock(&lock);
+    struct entry *slot = NULL;
+    /* The same list again (same name, same addresses): refresh it in place. */
+    for (unsigned i = 0; i < BOOK_CAPACITY && !slot; i++)
+        if (table[i].used && table[i].list.n == l.n &&
+            memcmp(&table[i].list, &l, sizeof l) == 0)
+            slot = &table[i];
+    for (unsigned i = 0; i < BOOK_CAPACITY && !slot; i++)
+        if (!table[i].used || expired(&table[i], now_ms))
+            slot = &table[i];
+    if (!slot) {
+        slot = &table[0];
+        for (unsigned i = 1; i < BOOK_CAPACITY; i++)
+            if (table[i].seq < slot->seq)
+                slot = &table[i];
+    }
+    slot->used = 1;
+    slot->stamp_ms = now_ms;
+    slot->seq = next_seq++;
+    slot->list = l;
+    filter_rebuild();
+    pthread_mutex_unlock(&lock);
+    return 1;
+}
+
+int book_lookup(const struct tryall_addr *target, uint64_t now_ms, struct tryall_list *out)
+{
+    int found = 0;
+    pthread_mutex_lock(&lock);
+    const struct entry *best = NULL;
+    for (unsigned i = 0; i < BOOK_CAPACITY; i++) {
+        const struct entry *e = &table[i];
+        if (!e->used || expired(e, now_ms) || (best && e->seq < best->seq))
+            continue;
+        if (list_has(&e->list, target))
+            best = e;
+    }
+    if (best) {
+        *out = best->list;
+        found = 1;
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+unsigned book_count(uint64_t now_ms)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&lock);
+    for (unsigned i = 0; i < BOOK_CAPACITY; i++)
+        if (table[i].used && !expired(&table[i], now_ms))
+            n++;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+void book_clear(void)
+{
+    pthread_mutex_lock(&lock);
+    memset(table, 0, sizeof table);
+    next_seq = 1;
+    filter_rebuild();
+    pthread_mutex_unlock(&lock);
+}

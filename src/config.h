@@ -1,0 +1,34 @@
+/* config.h - owns the settings, read once from the environment with secure_getenv.
+ * Must never read the environment after the first call, nor write anything
+ * but the warnings it returns. */
+#ifndef TRYALL_CONFIG_H
+#define TRYALL_CONFIG_H
+
+#include <stddef.h>
+
+enum tryall_log_level { TRYALL_LOG_QUIET = 0, TRYALL_LOG_FAIL = 1, TRYALL_LOG_TRACE = 2 };
+
+#define TRYALL_DELAY_DEFAULT 250
+#define TRYALL_DELAY_MIN     10
+#define TRYALL_DELAY_MAX     60000
+#define TRYALL_PATH_MAX      4096
+
+struct tryall_config {
+    int disabled;                      /* TRYALL_DISABLE=1 */
+    unsigned delay_ms;                 /* TRYALL_DELAY_MS */
+    int log_level;                     /* TRYALL_LOG: fail | trace */
+    char log_file[TRYALL_PATH_MAX];    /* TRYALL_LOG_FILE, "" = stderr */
+};
+
+/* Parse with an injectable getenv. Bad values fall back to the default and
+ * append a line to warn (NUL-terminated, may be truncated). Pure. */
+void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
+                  char *warn, size_t warnlen);
+
+/* The process-wide settings, parsed on first use (thread-safe). */
+const struct tryall_config *tryall_config(void);
+
+/* Warnings from that parse ("" when none); log.c prints them once. */
+const char *tryall_config_warnings(void);
+
+#endif

@@ -1,0 +1,316 @@
+/* race.c - owns the attempt sockets of one race and the winner's hand-over.
+ * Attempt 0 is the app's own socket; attempt k > 0 is a hidden non-blocking,
+ * close-on-exec socket with the app's options copied onto it. The winner is
+ * moved onto the app's descriptor number with dup3, keeping the app's file
+ * status flags and FD_CLOEXEC; the losers are closed.
+ * Must never block, never write data to an attempt, and never act on the
+ * app's descriptor number once it no longer holds the socket the race began on. */
+#include "race.h"
+#include "config.h"
+#include "log.h"
+#include "real.h"
+#include "sockopt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int race_is_address_error(int e)
+{
+    switch (e) {
+    case ECONNREFUSED: case ENETUNREACH: case EHOSTUNREACH: case EADDRNOTAVAIL:
+    case ETIMEDOUT: case ECONNRESET: case ECONNABORTED: case EHOSTDOWN: case ENETDOWN:
+    case ENETRESET: case EPROTO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static const char *ename(int e)
+{
+    const char *s = strerrorname_np(e);
+    return s ? s : "?";
+}
+
+static void log_attempt(const struct race *r, int level, unsigned i, const char *what,
+                        int err, uint64_t now_ms)
+{
+    if (!log_on(level))
+        return;
+    char a[64];
+    addr_str(&r->plan.order[i], a, sizeof a);
+    if (err)
+        log_line(level, "fd %d %s %s port %u attempt %u %s: %s (%s) after %llu ms", r->fd, r->name,
+                 a, r->port, i + 1, what, strerror(err), ename(err),
+                 (unsigned long long)(now_ms - r->started_ms[i]));
+    else
+        log_line(level, "fd %d %s %s port %u attempt %u %s at %llu ms", r->fd, r->name, a,
+                 r->port, i + 1, what, (unsigned long long)(now_ms - r->t0_ms));
+}
+
+static int identity(int fd, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+static int still_app_socket(const struct race *r)
+{
+    dev_t d;
+    ino_t i;
+    return !r->dead && identity(r->fd, &d, &i) == 0 && d == r->dev && i == r->ino;
+}
+
+struct race *race_new(int fd, int family, const struct sockaddr *target,
+                      const struct tryall_list *list, const struct tryall_addr *target_addr,
+                      int first_errno, int forced_nonblock, uint64_t now_ms)
+{
+    struct race *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->fd = fd;
+    if (identity(fd, &r->dev, &r->ino) != 0) {
+        free(r);
+        return NULL;
+    }
+    r->refs = 1;
+    r->phase = RACE_RUNNING;
+    r->forced_nonblock = forced_nonblock;
+    r->family = family;
+    socklen_t pl = sizeof r->protocol;
+    if (real()->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &r->protocol, &pl) != 0)
+        r->protocol = 0;
+    r->port = addr_port(target);
+    r->t0_ms = now_ms;
+    memcpy(r->name, list->name, sizeof r->name);
+    for (unsigned i = 0; i < PLAN_MAX; i++)
+        r->afd[i] = -1;
+
+    /* A socket the app bound keeps its local address: race its family only. */
+    r->local_len = sizeof r->local;
+    if (getsockname(fd, (struct sockaddr *)&r->local, &r->local_len) == 0) {
+        struct tryall_addr la;
+        if (addr_port((struct sockaddr *)&r->local) != 0 ||
+            (addr_from_sockaddr((struct sockaddr *)&r->local, r->local_len, &la) == 0 &&
+             memcmp(la.bytes, (uint8_t[16]){ 0 }, la.family == AF_INET ? 4 : 16) != 0))
+            r->bound = 1;
+    }
+
+    struct tryall_addr order[PLAN_MAX];
+    unsigned n = plan_order(list, target_addr, r->bound ? target_addr->family : 0, order, PLAN_MAX);
+    plan_init(&r->plan, order, n, tryall_config()->delay_ms);
+    plan_started(&r->plan, 0, now_ms);
+    r->started_ms[0] = now_ms;
+    r->afd[0] = fd;
+    log_attempt(r, TRYALL_LOG_TRACE, 0, "started", 0, now_ms);
+    if (first_errno != EINPROGRESS) {
+        plan_failed(&r->plan, 0, first_errno);
+        log_attempt(r, TRYALL_LOG_FAIL, 0, "failed", first_errno, now_ms);
+    }
+    return r;
+}
+
+/* Start attempt i on a hidden socket. Returns 0 running, 1 connected, or -errno. */
+static int start_hidden(struct race *r, unsigned i)
+{
+    const struct tryall_addr *a = &r->plan.order[i];
+    /* An AF_INET6 app socket gets AF_INET6 attempts (v4-mapped for IPv4)
+     * unless it is IPV6_V6ONLY; an AF_INET one gets each address's family. */
+    int fam = a->family;
+    if (r->family == AF_INET6 && a->family == AF_INET) {
+        int v6only = 0;
+        socklen_t l = sizeof v6only;
+        if (real()->getsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l) == 0 && !v6only)
+            fam = AF_INET6;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = addr_to_sockaddr(a, r->port, fam, &ss);
+    if (len == 0)
+        return -EAFNOSUPPORT;
+    int s = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, r->protocol);
+    if (s < 0)
+        return -errno;
+    sockopt_copy(r->fd, r->family, s, fam);
+    if (r->bound) {
+        struct sockaddr_storage l = r->local;
+        if (l.ss_family == AF_INET)
+            ((struct sockaddr_in *)&l)->sin_port = 0;
+        else
+            ((struct sockaddr_in6 *)&l)->sin6_port = 0;
+        if (l.ss_family != fam || bind(s, (struct sockaddr *)&l, r->local_len) != 0) {
+            int e = errno;
+            real()->close(s);
+            return -(l.ss_family != fam ? EAFNOSUPPORT : e);
+        }
+    }
+    r->afd[i] = s;
+    if (real()->connect(s, (struct sockaddr *)&ss, len) == 0)
+        return 1;
+    if (errno == EINPROGRESS)
+        return 0;
+    int e = errno;
+    real()->close(s);
+    r->afd[i] = -1;
+    return -e;
+}
+
+static void close_attempt(struct race *r, unsigned i)
+{
+    if (i > 0 && r->afd[i] >= 0)
+        real()->close(r->afd[i]);
+    r->afd[i] = -1;
+}
+
+/* Put the winner on the app's number: flags, FD_CLOEXEC, late options. */
+static int hand_over(struct race *r, unsigned w)
+{
+    if (!still_app_socket(r)) {
+        r->dead = 1;
+        return -1;
+    }
+    int fl = fcntl(r->fd, F_GETFL);
+    int fdfl = fcntl(r->fd, F_GETFD);
+    if (r->forced_nonblock)
+        fl &= ~O_NONBLOCK;
+    if (w > 0) {
+        int wfam = 0;
+        socklen_t l = sizeof wfam;
+        real()->getsockopt(r->afd[w], SOL_SOCKET, SO_DOMAIN, &wfam, &l);
+        sockopt_copy(r->fd, r->family, r->afd[w], wfam);
+        if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+            return -1;
+        real()->close(r->afd[w]);
+        r->afd[w] = -1;
+        r->afd[0] = r->fd;
+        identity(r->fd, &r->dev, &r->ino);
+        r->family = wfam;
+    }
+    fcntl(r->fd, F_SETFL, fl);
+    r->forced_nonblock = 0;
+    return 0;
+}
+
+static void finish_won(struct race *r, unsigned w, uint64_t now_ms)
+{
+    plan_won(&r->plan, w);
+    for (unsigned i = 1; i < r->plan.n; i++)
+        if (i != w)
+            close_attempt(r, i);
+    if (hand_over(r, w) != 0 && !r->dead) {
+        /* dup3 failed (descriptor limit or memory): treat as a failure of w. */
+        r->plan.winner = -1;
+        r->plan.state[w] = ATT_FAILED;
+        r->plan.error[w] = errno;
+        return;
+    }
+    r->phase = RACE_WON;
+    log_attempt(r, TRYALL_LOG_TRACE, w, "won", 0, now_ms);
+}
+
+int64_t race_advance(struct race *r, uint64_t now_ms)
+{
+    while (r->phase == RACE_RUNNING && !r->dead) {
+        struct plan_step s = plan_next(&r->plan, now_ms);
+        switch (s.verb) {
+        case PLAN_WAIT:
+            return s.wait_ms;
+        case PLAN_WON:
+            finish_won(r, s.index, now_ms);
+            break;
+        case PLAN_FAILED:
+            r->phase = RACE_LOST;
+            r->error = s.error;
+            if (log_on(TRYALL_LOG_FAIL))
+                log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
+                         r->fd, r->name, r->port, r->plan.n,
+                         (unsigned long long)(now_ms - r->t0_ms), strerror(s.error));
+            break;
+        case PLAN_START: {
+            unsigned i = s.index;
+            plan_started(&r->plan, i, now_ms);
+            r->started_ms[i] = now_ms;
+            log_attempt(r, TRYALL_LOG_TRACE, i, "started", 0, now_ms);
+            int rc = start_hidden(r, i);
+            if (rc == 1) {
+                finish_won(r, i, now_ms);
+            } else if (rc < 0) {
+                plan_failed(&r->plan, i, -rc);
+                log_attempt(r, TRYALL_LOG_FAIL, i, "failed", -rc, now_ms);
+            }
+            break;
+        }
+        }
+    }
+    return -1;
+}
+
+unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->plan.n && n < max; i++)
+        if (r->plan.state[i] == ATT_RUNNING && r->afd[i] >= 0) {
+            out[n].fd = r->afd[i];
+            out[n].events = POLLOUT;
+            out[n].revents = 0;
+            n++;
+        }
+    return n;
+}
+
+static void settle(struct race *r, unsigned i, uint64_t now_ms)
+{
+    int err = 0;
+    socklen_t l = sizeof err;
+    if (real()->getsockopt(r->afd[i], SOL_SOCKET, SO_ERROR, &err, &l) != 0)
+        err = errno;
+    if (err == 0) {
+        /* Writable with no error: connected, unless the kernel says otherwise. */
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (real()->getpeername(r->afd[i], (struct sockaddr *)&ss, &sl) != 0)
+            err = errno == ENOTCONN ? ECONNREFUSED : errno;
+    }
+    if (err == 0) {
+        finish_won(r, i, now_ms);
+        return;
+    }
+    plan_failed(&r->plan, i, err);
+    log_attempt(r, TRYALL_LOG_FAIL, i, "failed", err, now_ms);
+    close_attempt(r, i);
+}
+
+void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t now_ms)
+{
+    for (unsigned k = 0; k < n && r->phase == RACE_RUNNING && !r->dead; k++) {
+        if (!pfds[k].revents)
+            continue;
+        for (unsigned i = 0; i < r->plan.n; i++)
+            if (r->afd[i] == pfds[k].fd && r->plan.state[i] == ATT_RUNNING) {
+                settle(r, i, now_ms);
+                break;
+            }
+    }
+}
+
+void race_check(struct race *r, uint64_t now_ms)
+{
+    struct pollfd p[PLAN_MAX];
+    unsigned n = race_pollfds(r, p, PLAN_MAX);
+    if (n && real()->poll(p, n, 0) > 0)
+        race_absorb(r, p, n, now_ms);
+}
+
+void race_free(struct race *r)
+{
+    for (unsigned i = 1; i < PLAN_MAX; i++)
+        close_attempt(r, i);
+    free(r);
+}

@@ -1,0 +1,64 @@
+/* race.h - owns the attempts of one racing connect: the hidden sockets, the
+ * option copy, the winner's hand-over onto the app's descriptor number, and
+ * the final error. Decisions come from plan.c; everything here is I/O.
+ * All functions are called with the fdtable lock held (see fdtable.h).
+ * Must never block, never write a byte to any attempt, never touch the app's
+ * descriptor once it is not the socket the race started on. */
+#ifndef TRYALL_RACE_H
+#define TRYALL_RACE_H
+
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include "plan.h"
+
+enum race_phase { RACE_RUNNING, RACE_WON, RACE_LOST };
+
+struct race {
+    int fd;                          /* the app's descriptor */
+    dev_t dev; ino_t ino;            /* identity of the app's socket */
+    int refs;                        /* table + owners waiting unlocked */
+    int dead;                        /* the app closed or replaced fd */
+    enum race_phase phase;
+    int forced_nonblock;             /* we set O_NONBLOCK on fd for a blocking connect */
+    int family, protocol;            /* of the app's socket */
+    int bound;                       /* the app bound it: hidden ones bind the same IP */
+    struct sockaddr_storage local;
+    socklen_t local_len;
+    uint16_t port;
+    uint64_t t0_ms;
+    struct plan plan;
+    int afd[PLAN_MAX];               /* attempt sockets; afd[0] is fd itself */
+    uint64_t started_ms[PLAN_MAX];
+    int error;                       /* when RACE_LOST */
+    int error_reported;
+    char name[BOOK_NAME_MAX];
+};
+
+/* Create the race for fd whose attempt 0 (the app's own connect on fd) gave
+ * first_errno (EINPROGRESS, or a network error). NULL when out of memory. */
+struct race *race_new(int fd, int family, const struct sockaddr *target,
+                      const struct tryall_list *list, const struct tryall_addr *target_addr,
+                      int first_errno, int forced_nonblock, uint64_t now_ms);
+
+/* Start what is due, hand over a winner, settle the verdict. Returns the ms
+ * until the next planned start (-1: none; wait for an attempt to finish). */
+int64_t race_advance(struct race *r, uint64_t now_ms);
+
+/* Running attempts, as pollfds waiting for POLLOUT; returns the count. */
+unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max);
+
+/* Take in what a poll over race_pollfds() reported. */
+void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t now_ms);
+
+/* Check every running attempt once without waiting (poll with timeout 0). */
+void race_check(struct race *r, uint64_t now_ms);
+
+/* Close every hidden attempt (never the app's fd) and free r. */
+void race_free(struct race *r);
+
+/* Is errno e a failure of the address (try the next) rather than of the call? */
+int race_is_address_error(int e);
+
+#endif

@@ -1,0 +1,46 @@
+/* real.c - owns binding the real libc symbols, once, with dlsym(RTLD_NEXT).
+ * dlsym may allocate but never calls a function we interpose, so binding
+ * cannot recurse into our hooks. connect is stored last, with release order:
+ * a non-NULL connect means the whole table is there.
+ * Must never call one of our own hooks, and never fail silently into NULL
+ * calls: a hook whose real symbol is missing answers ENOSYS. */
+#include "real.h"
+
+#include <dlfcn.h>
+
+struct tryall_real tryall_real;
+
+#define BIND(field, name) \
+    do { void *p_ = dlsym(RTLD_NEXT, name); if (p_) *(void **)&t.field = p_; } while (0)
+
+void real_bind(void)
+{
+    struct tryall_real t = { 0 };
+    BIND(getaddrinfo, "getaddrinfo");
+    BIND(gethostbyname, "gethostbyname");
+    BIND(gethostbyname2, "gethostbyname2");
+    BIND(gethostbyname_r, "gethostbyname_r");
+    BIND(gethostbyname2_r, "gethostbyname2_r");
+    BIND(close, "close");
+    BIND(dup2, "dup2");
+    BIND(dup3, "dup3");
+    BIND(getsockopt, "getsockopt");
+    BIND(getpeername, "getpeername");
+    BIND(poll, "poll");
+    BIND(connect, "connect");
+
+    /* Publish field by field; connect last, so readers that see it see all. */
+    int (*c)(int, const struct sockaddr *, socklen_t) = t.connect;
+    t.connect = NULL;
+    struct tryall_real *dst = &tryall_real;
+    void **from = (void **)&t, **to = (void **)dst;
+    for (size_t i = 0; i < sizeof t / sizeof(void *); i++)
+        if (from[i])
+            __atomic_store_n(&to[i], from[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&dst->connect, c, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void real_init(void)
+{
+    real_bind();
+}

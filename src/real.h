@@ -1,0 +1,44 @@
+/* real.h - owns the table of the real libc functions behind our hooks.
+ * Every call libtryall makes to a function it also interposes goes through
+ * this table, never through the plain symbol (which would be our own hook).
+ * Must never be filled by anything but dlsym(RTLD_NEXT) in real.c. */
+#ifndef TRYALL_REAL_H
+#define TRYALL_REAL_H
+
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct tryall_real {
+    int (*connect)(int, const struct sockaddr *, socklen_t);
+    int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+    struct hostent *(*gethostbyname)(const char *);
+    struct hostent *(*gethostbyname2)(const char *, int);
+    int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t, struct hostent **, int *);
+    int (*gethostbyname2_r)(const char *, int, struct hostent *, char *, size_t, struct hostent **, int *);
+    int (*close)(int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
+    int (*getsockopt)(int, int, int, void *, socklen_t *);
+    int (*getpeername)(int, struct sockaddr *, socklen_t *);
+    int (*poll)(struct pollfd *, nfds_t, int);
+};
+
+extern struct tryall_real tryall_real;
+
+/* Bind the table (idempotent, thread-safe, cheap after the first call). */
+void real_bind(void);
+
+/* The table, bound. */
+static inline const struct tryall_real *real(void)
+{
+    if (!__atomic_load_n(&tryall_real.connect, __ATOMIC_ACQUIRE))
+        real_bind();
+    return &tryall_real;
+}
+
+#endif
