@@ -20,7 +20,7 @@ B         := build
 SRC       := $(sort $(wildcard src/*.c))
 LIBOBJ    := $(SRC:src/%.c=$(B)/obj/%.o)
 # The pure core the unit tests link (no hooks, no real-symbol table).
-CORE      := addr book plan config log
+CORE      := addr book plan config log ready
 CORESRC   := $(CORE:%=src/%.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))
@@ -56,7 +56,7 @@ $(B) $(B)/obj $(B)/tests $(B)/clients:
 check: check-unit check-bats
 
 check-unit: $(TESTBIN)
-	@set -e; for t in $(TESTBIN); do echo "== $$t"; $$t; done
+	@rc=0; for t in $(TESTBIN); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 check-bats: all clients
 	bats bats
@@ -67,7 +67,8 @@ demo: all clients
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(B)/libtryall.so $(DESTDIR)$(LIBDIR)/libtryall.so
-	install -m 755 $(B)/tryall-run $(DESTDIR)$(BINDIR)/tryall-run
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' src/tryall-run.in > $(DESTDIR)$(BINDIR)/tryall-run
+	chmod 755 $(DESTDIR)$(BINDIR)/tryall-run
 	install -m 644 README docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:

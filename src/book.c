@@ -24,7 +24,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int expired(const struct entry *e, uint64_t now_ms)
 {
-    return now_ms >= e->stamp_ms + BOOK_TTL_MS || now_ms < e->stamp_ms;
+    return now_ms >= e->stamp_ms + BOOK_TTL_MS;
 }
 
 static unsigned hash(const struct tryall_addr *a)

@@ -19,6 +19,7 @@ static void warn_add(char *warn, size_t warnlen, const char *fmt, const char *na
 void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
                   char *warn, size_t warnlen)
 {
+    int saved_errno = errno;
     memset(c, 0, sizeof *c);
     c->delay_ms = TRYALL_DELAY_DEFAULT;
     c->log_level = TRYALL_LOG_QUIET;
@@ -64,6 +65,7 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
         else if (warn)
             warn_add(warn, warnlen, "%s%s is too long; logging to stderr\n", "TRYALL_LOG_FILE", "");
     }
+    errno = saved_errno;
 }
 
 static struct tryall_config the_config;

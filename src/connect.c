@@ -1,8 +1,9 @@
 /* connect.c - owns tryall_connect(): deciding whether a connect() races,
- * starting it, and for a blocking socket waiting for the verdict (bounded by
- * SO_SNDTIMEO, interrupted by signals as the kernel would be).
- * Must never keep the fdtable lock across a wait, never change what the app
- * sees for a connect it does not race (same return value, same errno). */
+ * starting it, and driving a race to its verdict for a blocking caller
+ * (bounded by SO_SNDTIMEO, interrupted by signals as the kernel would be);
+ * plus the TIP 427 answers a racing socket gives (SO_ERROR, I/O).
+ * Must never hold the fdtable lock across a wait, and never change what the
+ * app sees for a connect it does not race (same return value, same errno). */
 #include "book.h"
 #include "clock.h"
 #include "config.h"
@@ -22,12 +23,12 @@ int tryall_disabled(void)
     return tryall_config()->disabled;
 }
 
-/* Would the kernel restart a blocking connect interrupted by a signal?
- * Only when no SO_SNDTIMEO is set and the handler had SA_RESTART. We cannot
- * tell which signal arrived, so restart only if every caught signal has it. */
-static int restart_after_signal(int has_sndtimeo)
+/* Would the kernel restart the blocking call a signal interrupted? Only with
+ * no socket timeout and a handler with SA_RESTART. We cannot tell which signal
+ * came, so restart only when every caught signal has SA_RESTART. */
+static int restart_after_signal(int has_timeo)
 {
-    if (has_sndtimeo)
+    if (has_timeo)
         return 0;
     for (int sig = 1; sig < NSIG; sig++) {
         struct sigaction sa;
@@ -39,202 +40,280 @@ static int restart_after_signal(int has_sndtimeo)
     return 1;
 }
 
-static void restore_blocking(int fd, int forced)
-{
-    if (forced) {
-        int fl = fcntl(fd, F_GETFL);
-        if (fl >= 0)
-            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    }
-}
-
-/* Under the lock: report a lost race once, and drop it. */
-static int take_verdict(int fd, struct race *r)
-{
-    int e = r->error_reported ? ECONNABORTED : r->error;
-    fdt_take(fd);
-    /* Leave the app's socket unconnected, as a failed connect leaves it. */
-    struct sockaddr sa = { .sa_family = AF_UNSPEC };
-    if (!r->dead)
-        real()->connect(fd, &sa, sizeof sa);
-    if (--r->refs == 0)
-        race_free(r);
-    errno = e;
-    return -1;
-}
-
-/* Wait for the race on fd (blocking connect). Called with the lock held and a
- * reference on r; returns with the lock released and the reference dropped. */
-static int wait_for_verdict(int fd, struct race *r, sigset_t *saved)
+static uint64_t timeo_ms(int fd, int opt)
 {
     struct timeval tv = { 0, 0 };
     socklen_t tl = sizeof tv;
-    real()->getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl);
-    uint64_t limit = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-    uint64_t deadline = limit ? tryall_now_ms() + limit : 0;
-    int rc = -1, err = 0;
+    if (real()->getsockopt(fd, SOL_SOCKET, opt, &tv, &tl) != 0)
+        return 0;
+    return (uint64_t)tv.tv_sec * 1000u + ((uint64_t)tv.tv_usec + 999u) / 1000u;
+}
 
+/* Drive r until it is decided, `limit` ms pass (0: no limit) or a signal
+ * interrupts. Lock held on entry and exit, with a reference on r.
+ * Returns 0 (decided, or the app closed fd), EAGAIN (time up) or EINTR. */
+static int drive(struct race *r, uint64_t limit)
+{
+    uint64_t deadline = limit ? tryall_now_ms() + limit : 0;
     for (;;) {
         uint64_t now = tryall_now_ms();
         int64_t wait = race_advance(r, now);
-        if (r->dead) {
-            err = EBADF;
-            break;
-        }
-        if (r->phase == RACE_WON) {
-            fdt_take(fd);
-            r->refs--;
-            /* Settle the socket as a finished blocking connect leaves it. */
-            struct sockaddr_storage ss;
-            socklen_t sl = sizeof ss;
-            if (real()->getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-                real()->connect(fd, (struct sockaddr *)&ss, sl);
-            rc = 0;
-            break;
-        }
-        if (r->phase == RACE_LOST) {
-            restore_blocking(fd, r->forced_nonblock);
-            rc = take_verdict(fd, r);
-            err = errno;
-            break;
-        }
-        if (deadline && now >= deadline) {
-            restore_blocking(fd, r->forced_nonblock);
-            r->forced_nonblock = 0;
-            err = EINPROGRESS;
-            break;
-        }
+        if (r->dead || r->phase != RACE_RUNNING)
+            return 0;
+        if (deadline && now >= deadline)
+            return EAGAIN;
         if (deadline && (wait < 0 || now + (uint64_t)wait > deadline))
             wait = (int64_t)(deadline - now);
         struct pollfd p[PLAN_MAX];
         unsigned n = race_pollfds(r, p, PLAN_MAX);
-        fdt_unlock(saved);
+        fdt_unlock();
         int prc = real()->poll(p, n, wait > INT32_MAX ? INT32_MAX : (int)wait);
         int perr = errno;
-        fdt_lock(saved);
-        if (prc < 0 && perr == EINTR && !r->dead && !restart_after_signal(limit != 0)) {
-            restore_blocking(fd, r->forced_nonblock);
-            r->forced_nonblock = 0;
-            err = EINTR;
-            break;
-        }
-        if (prc > 0 && !r->dead)
+        fdt_lock();
+        if (prc < 0 && perr == EINTR && !restart_after_signal(limit != 0))
+            return EINTR;
+        if (prc > 0 && !r->dead && r->phase == RACE_RUNNING)
             race_absorb(r, p, n, tryall_now_ms());
     }
-    if (r) {
-        if (r->dead || r->phase != RACE_RUNNING) {
-            if (--r->refs == 0)
-                race_free(r);
-        } else {
-            r->refs--;   /* the table keeps it; waits and later calls go on */
-        }
+}
+
+/* Leave the app's socket unconnected, as a failed connect leaves it. */
+static void disconnect(int fd)
+{
+    struct sockaddr sa = { .sa_family = AF_UNSPEC };
+    real()->connect(fd, &sa, sizeof sa);
+}
+
+/* A blocking connect waits for the verdict. Lock held, reference on r;
+ * returns unlocked with the reference dropped. */
+static int connect_blocking(int fd, struct race *r, int timeout_errno)
+{
+    int why = drive(r, timeo_ms(fd, SO_SNDTIMEO));
+    int rc = -1, err = why == EAGAIN ? timeout_errno : why;
+    if (r->dead) {
+        err = EBADF;
+    } else if (why == 0 && r->phase == RACE_WON) {
+        /* Settle the socket as a finished blocking connect leaves it. */
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (real()->getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+            real()->connect(fd, (struct sockaddr *)&ss, sl);
+        race_retire(r);
+        rc = 0;
+    } else if (why == 0 && r->phase == RACE_LOST) {
+        err = r->error;
+        disconnect(fd);
+        race_retire(r);
     }
-    fdt_unlock(saved);
+    race_put(r);
+    fdt_unlock();
     if (rc != 0)
         errno = err;
     return rc;
 }
 
-/* A connect() on a descriptor that already has a race. */
-static int connect_again(int fd, struct race *r, sigset_t *saved)
+/* A connect() on a descriptor that already has a race (lock held).
+ * Returns 1 when the kernel should answer (after unlocking), else the result. */
+static int connect_again(int fd, struct race *r)
 {
     uint64_t now = tryall_now_ms();
     if (r->phase == RACE_RUNNING) {
         race_check(r, now);
         race_advance(r, now);
     }
-    if (r->phase == RACE_LOST) {
-        int rc = take_verdict(fd, r);
-        int e = errno;
-        fdt_unlock(saved);
-        errno = e;
-        return rc;
-    }
     if (r->phase == RACE_WON) {
-        fdt_take(fd);
-        if (--r->refs == 0)
-            race_free(r);
-        fdt_unlock(saved);
+        race_retire(r);
+        fdt_unlock();
         return 1;   /* the winner is on fd: the kernel answers from here */
+    }
+    if (r->phase == RACE_LOST) {
+        int e = r->error;
+        disconnect(fd);
+        race_retire(r);
+        fdt_unlock();
+        errno = e;
+        return -1;
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK)) {
         r->refs++;
-        if (!r->forced_nonblock) {
-            fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-            r->forced_nonblock = 1;
-        }
-        return wait_for_verdict(fd, r, saved);
+        return connect_blocking(fd, r, EALREADY);
     }
-    fdt_unlock(saved);
+    fdt_unlock();
     errno = EALREADY;
     return -1;
+}
+
+/* Is this connect one we race? Fills list, target and the socket's family. */
+static int eligible(int fd, const struct sockaddr *sa, socklen_t len, uint64_t now,
+                    struct tryall_addr *target, struct tryall_list *list, int *domain)
+{
+    if (!sa || addr_from_sockaddr(sa, len, target) != 0 || !book_maybe_has(target) ||
+        !book_lookup(target, now, list))
+        return 0;
+    int type = 0, proto = 0;
+    socklen_t l1 = sizeof type, l2 = sizeof *domain, l3 = sizeof proto;
+    const struct tryall_real *rl = real();
+    return rl->getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 && type == SOCK_STREAM &&
+           rl->getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &l2) == 0 && *domain == sa->sa_family &&
+           rl->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l3) == 0 &&
+           (proto == IPPROTO_TCP || proto == 0);
 }
 
 int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
     const struct tryall_real *rl = real();
-    sigset_t saved;
 
-    if (fdt_active()) {
-        fdt_lock(&saved);
+    if (fdt_peek(fd) && fdt_lock() == 0) {
         struct race *r = fdt_get(fd);
         if (r) {
-            int rc = connect_again(fd, r, &saved);
+            int rc = connect_again(fd, r);
             if (rc != 1)
                 return rc;
         } else {
-            fdt_unlock(&saved);
+            fdt_unlock();
         }
     }
 
     struct tryall_addr target;
-    if (!sa || addr_from_sockaddr(sa, len, &target) != 0 || !book_maybe_has(&target))
-        return rl->connect(fd, sa, len);
-    uint64_t now = tryall_now_ms();
     struct tryall_list list;
-    if (!book_lookup(&target, now, &list))
+    int domain = 0;
+    uint64_t now = tryall_now_ms();
+    if (!eligible(fd, sa, len, now, &target, &list, &domain))
         return rl->connect(fd, sa, len);
-
-    int type = 0, domain = 0, proto = 0;
-    socklen_t l1 = sizeof type, l2 = sizeof domain, l3 = sizeof proto;
-    if (rl->getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) != 0 || type != SOCK_STREAM ||
-        rl->getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l2) != 0 || domain != sa->sa_family ||
-        rl->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l3) != 0 ||
-        (proto != IPPROTO_TCP && proto != 0))
-        return rl->connect(fd, sa, len);
-
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
         return rl->connect(fd, sa, len);
-    int forced = !(fl & O_NONBLOCK);
-    if (!forced)
-        return rl->connect(fd, sa, len);   /* non-blocking races: part 2 */
-    if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
-        return rl->connect(fd, sa, len);
+    int blocking = !(fl & O_NONBLOCK);
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof local;
+    int bound = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 &&
+                race_is_bound(&local, local_len);
 
+    /* Attempt 1: the app's own connect, never waiting in the kernel. */
+    if (blocking && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+        return rl->connect(fd, sa, len);
     int rc = rl->connect(fd, sa, len);
     int e = errno;
-    if (rc == 0 || (e != EINPROGRESS && !race_is_address_error(e))) {
+    if (blocking)
         fcntl(fd, F_SETFL, fl);
+    if (rc == 0 || (e != EINPROGRESS && !race_is_address_error(e))) {
         errno = e;
         return rc;
     }
 
-    fdt_lock(&saved);
-    struct race *r = race_new(fd, domain, sa, &list, &target, e, forced, now);
-    if (!r || fdt_put(fd, r) != 0) {
-        if (r)
+    struct race *r = NULL;
+    if (fdt_lock() == 0) {
+        r = race_new(fd, domain, sa, &list, &target, e, bound ? &local : NULL, local_len, now);
+        if (r && race_enter(r) != 0) {
             race_free(r);
-        fdt_unlock(&saved);
-        /* Out of memory: degrade to the app's own single attempt. */
-        fcntl(fd, F_SETFL, fl);
-        if (e != EINPROGRESS) {
-            errno = e;
-            return -1;
+            r = NULL;
         }
-        return rl->connect(fd, sa, len);   /* a blocking connect waits for it */
+        if (!r)
+            fdt_unlock();
     }
-    r->refs++;
-    return wait_for_verdict(fd, r, &saved);
+    if (!r) {
+        /* Out of memory (or inside a signal handler): the app's own attempt only. */
+        if (blocking && e == EINPROGRESS)
+            return rl->connect(fd, sa, len);   /* blocking: the kernel waits for it */
+        errno = e;
+        return -1;
+    }
+    if (blocking) {
+        r->refs++;
+        return connect_blocking(fd, r, EINPROGRESS);
+    }
+    race_advance(r, now);
+    if (r->phase == RACE_WON) {
+        race_retire(r);
+        fdt_unlock();
+        return 0;
+    }
+    if (r->phase == RACE_LOST) {
+        e = r->error;
+        race_retire(r);
+        fdt_unlock();
+        errno = e;
+        return -1;
+    }
+    fdt_unlock();
+    errno = EINPROGRESS;
+    return -1;
+}
+
+/* Under the lock: bring r up to date without waiting; retire it once won. */
+static void refresh(struct race *r)
+{
+    if (r->phase == RACE_RUNNING && !r->dead) {
+        uint64_t now = tryall_now_ms();
+        race_check(r, now);
+        race_advance(r, now);
+    }
+    if (r->phase == RACE_WON || r->dead)
+        race_retire(r);
+}
+
+int tryall_io_gate(int fd, int *err)
+{
+    if (fdt_lock() != 0)
+        return 0;
+    struct race *r = fdt_get(fd);
+    int answer = 0;
+    if (r) {
+        refresh(r);
+        if (r->phase == RACE_RUNNING && !r->dead) {
+            int fl = fcntl(fd, F_GETFL);
+            if (fl >= 0 && (fl & O_NONBLOCK)) {
+                *err = EAGAIN;
+                answer = 1;
+            } else {
+                r->refs++;
+                int why = drive(r, 0);
+                if (why == EINTR) {
+                    *err = EINTR;
+                    answer = 1;
+                }
+                refresh(r);
+                race_put(r);
+            }
+        }
+        if (!answer && r->phase == RACE_LOST && fdt_get(fd) == r) {
+            *err = r->error;
+            answer = 1;
+            race_retire(r);
+        }
+    }
+    fdt_unlock();
+    return answer;
+}
+
+int tryall_so_error(int fd, int *value)
+{
+    if (fdt_lock() != 0)
+        return 0;
+    struct race *r = fdt_get(fd);
+    int decided = 0;
+    if (r) {
+        refresh(r);
+        if (fdt_get(fd) == r && r->phase == RACE_RUNNING) {
+            *value = 0;
+            decided = 1;
+        } else if (fdt_get(fd) == r && r->phase == RACE_LOST) {
+            *value = r->error;
+            decided = 1;
+            race_retire(r);
+        }
+    }
+    fdt_unlock();
+    return decided;
+}
+
+void tryall_touch(int fd)
+{
+    if (fdt_lock() != 0)
+        return;
+    struct race *r = fdt_get(fd);
+    if (r)
+        refresh(r);
+    fdt_unlock();
 }

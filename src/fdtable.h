@@ -1,36 +1,63 @@
-/* fdtable.h - owns the per-descriptor state: which app descriptors have a
- * race (running, or lost with its error not yet reported), and THE locking rule.
+/* fdtable.h - owns the per-descriptor state (the race on a descriptor, and the
+ * app's epoll registrations of it) and THE locking rule.
  *
- * LOCKING RULE (the only one in libtryall besides the book's and the log's
- * private leaf locks): one process-wide mutex guards this table and every
- * race object reachable from it. Take it with fdt_lock(), which first blocks
- * all signals on the calling thread, so a signal handler that enters one of
- * our hooks can never find its own thread holding the lock. While holding it,
- * make only non-blocking calls (socket, non-blocking connect, getsockopt,
- * setsockopt, fcntl, dup3, close, poll with timeout 0); never wait.
- * Races whose owner waits unlocked hold a reference (race.refs).
+ * LOCKING RULE (the only lock besides the book's and the log's private leaf
+ * locks): one process-wide mutex guards this table, every race object and
+ * every registration reachable from it. Take it with fdt_lock(); it refuses
+ * (returns -1) when the calling thread already holds it, which happens only
+ * when a signal handler interrupted the holder and entered a hook: that hook
+ * then goes straight to libc, so a handler can never deadlock. While holding
+ * the lock make only non-blocking calls (socket, non-blocking connect,
+ * getsockopt, setsockopt, fcntl, dup3, epoll_ctl, poll with timeout 0,
+ * close of our own hidden sockets); never wait. Races whose owner waits
+ * unlocked hold a reference (race.refs).
  *
- * Must never be read without the lock, except fdt_active() for fast paths. */
+ * Lock-free reads: fdt_active() and fdt_peek() are safe without the lock
+ * (slots live in chunks that are never freed); their answer is a hint that
+ * must be confirmed under the lock. */
 #ifndef TRYALL_FDTABLE_H
 #define TRYALL_FDTABLE_H
 
-#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 
 struct race;
 
-void fdt_lock(sigset_t *saved);
-void fdt_unlock(const sigset_t *saved);
+/* One epoll registration of an app descriptor, as the app made it. */
+struct epreg {
+    int epfd;
+    struct epoll_event ev;      /* the app's events and data */
+    struct epreg *next;
+};
 
-/* Under the lock. */
+struct fdslot {
+    struct race *race;
+    struct epreg *regs;         /* this descriptor's registrations */
+    unsigned ep_regs;           /* registrations held by this descriptor as an epoll set */
+};
+
+/* Call fn for every slot that exists (under the lock). */
+void fdt_each(void (*fn)(int fd, struct fdslot *s, void *arg), void *arg);
+
+int fdt_lock(void);             /* 0 held, -1 re-entered from a signal handler */
+void fdt_unlock(void);
+
+/* Under the lock. NULL/-1 for descriptors out of range or out of memory. */
+struct fdslot *fdt_slot(int fd, int create);
 struct race *fdt_get(int fd);
-int fdt_put(int fd, struct race *r);     /* 0, or -1 when the table cannot grow */
-struct race *fdt_take(int fd);           /* remove and return (NULL if none) */
+int fdt_put(int fd, struct race *r);
+struct race *fdt_take(int fd);
 
-/* Number of descriptors with an entry; lock-free, for fast paths. */
+extern int fdt_count;
+
+/* Number of descriptors with a race; lock-free, for fast paths. */
 static inline int fdt_active(void)
 {
-    extern int fdt_count;
     return __atomic_load_n(&fdt_count, __ATOMIC_RELAXED);
 }
+
+/* Lock-free hints: may fd have a race? any state at all? */
+int fdt_peek(int fd);
+int fdt_peek_any(int fd);
 
 #endif

@@ -4,7 +4,12 @@
 #ifndef TRYALL_HOOKS_H
 #define TRYALL_HOOKS_H
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define TRYALL_EXPORT __attribute__((visibility("default")))
 
@@ -13,5 +18,31 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len);
 
 /* Is libtryall switched off (TRYALL_DISABLE=1)? */
 int tryall_disabled(void);
+
+/* Before I/O on fd: 0 = go to libc; 1 = answer -1 with *err (a racing
+ * non-blocking socket: EAGAIN; a lost race: its error, once). A blocking
+ * socket's race is finished first. */
+int tryall_io_gate(int fd, int *err);
+
+/* SO_ERROR and getpeername while racing (TIP 427): 1 when *value was decided
+ * here (0 while racing, the verdict once lost), 0 to let the kernel answer. */
+int tryall_so_error(int fd, int *value);
+void tryall_touch(int fd);
+
+/* glibc's fortified entry points we interpose (not declared by its headers). */
+int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo, const sigset_t *mask,
+                size_t fdslen);
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *sa,
+                       socklen_t *len);
+
+/* The waits, slow path (some descriptor races). timeout NULL = forever. */
+int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask);
+int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *timeout,
+                const sigset_t *mask, struct timespec *left);
+int wait_epoll(int epfd, struct epoll_event *events, int maxevents, const struct timespec *timeout,
+               const sigset_t *mask);
 
 #endif

@@ -71,7 +71,7 @@ struct plan_step plan_next(const struct plan *p, uint64_t now_ms)
     }
     if (p->next < p->n) {
         uint64_t due = p->last_start_ms + p->delay_ms;
-        if (p->running == 0 || now_ms >= due) {
+        if (p->running == 0 || p->kick || now_ms >= due) {
             s.verb = PLAN_START;
             s.index = p->next;
         } else {
@@ -93,6 +93,7 @@ void plan_started(struct plan *p, unsigned i, uint64_t now_ms)
     p->state[i] = ATT_RUNNING;
     p->running++;
     p->last_start_ms = now_ms;
+    p->kick = 0;
     if (i >= p->next)
         p->next = i + 1;
 }
@@ -107,6 +108,7 @@ void plan_failed(struct plan *p, unsigned i, int err)
         p->next = i + 1;
     p->state[i] = ATT_FAILED;
     p->error[i] = err;
+    p->kick = 1;
 }
 
 void plan_won(struct plan *p, unsigned i)

@@ -21,6 +21,7 @@ struct plan {
     unsigned next;                        /* next attempt to start */
     unsigned running;                     /* attempts in ATT_RUNNING */
     uint64_t last_start_ms;               /* when the newest attempt started */
+    int kick;                             /* a failure since: start the next now */
     unsigned delay_ms;                    /* connection-attempt delay */
     int winner;                           /* index, or -1 */
 };
@@ -47,6 +48,8 @@ struct plan_step {
     int error;
 };
 
+/* The next attempt starts when none is running, when an attempt failed since
+ * the last start, or connection-attempt delay after the last start. */
 struct plan_step plan_next(const struct plan *p, uint64_t now_ms);
 void plan_started(struct plan *p, unsigned i, uint64_t now_ms);
 void plan_failed(struct plan *p, unsigned i, int err);

@@ -7,6 +7,8 @@
  * app's descriptor number once it no longer holds the socket the race began on. */
 #include "race.h"
 #include "config.h"
+#include "epollset.h"
+#include "fdtable.h"
 #include "log.h"
 #include "real.h"
 #include "sockopt.h"
@@ -69,9 +71,21 @@ static int still_app_socket(const struct race *r)
     return !r->dead && identity(r->fd, &d, &i) == 0 && d == r->dev && i == r->ino;
 }
 
+int race_is_bound(const struct sockaddr_storage *local, socklen_t len)
+{
+    struct tryall_addr la;
+    if (addr_port((const struct sockaddr *)local) != 0)
+        return 1;
+    if (addr_from_sockaddr((const struct sockaddr *)local, len, &la) != 0)
+        return 0;
+    static const uint8_t any[16];
+    return memcmp(la.bytes, any, la.family == AF_INET ? 4 : 16) != 0;
+}
+
 struct race *race_new(int fd, int family, const struct sockaddr *target,
                       const struct tryall_list *list, const struct tryall_addr *target_addr,
-                      int first_errno, int forced_nonblock, uint64_t now_ms)
+                      int first_errno, const struct sockaddr_storage *bound_to,
+                      socklen_t bound_len, uint64_t now_ms)
 {
     struct race *r = calloc(1, sizeof *r);
     if (!r)
@@ -83,7 +97,6 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
     }
     r->refs = 1;
     r->phase = RACE_RUNNING;
-    r->forced_nonblock = forced_nonblock;
     r->family = family;
     socklen_t pl = sizeof r->protocol;
     if (real()->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &r->protocol, &pl) != 0)
@@ -95,13 +108,10 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
         r->afd[i] = -1;
 
     /* A socket the app bound keeps its local address: race its family only. */
-    r->local_len = sizeof r->local;
-    if (getsockname(fd, (struct sockaddr *)&r->local, &r->local_len) == 0) {
-        struct tryall_addr la;
-        if (addr_port((struct sockaddr *)&r->local) != 0 ||
-            (addr_from_sockaddr((struct sockaddr *)&r->local, r->local_len, &la) == 0 &&
-             memcmp(la.bytes, (uint8_t[16]){ 0 }, la.family == AF_INET ? 4 : 16) != 0))
-            r->bound = 1;
+    if (bound_to) {
+        r->bound = 1;
+        r->local = *bound_to;
+        r->local_len = bound_len;
     }
 
     struct tryall_addr order[PLAN_MAX];
@@ -115,6 +125,7 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
         plan_failed(&r->plan, 0, first_errno);
         log_attempt(r, TRYALL_LOG_FAIL, 0, "failed", first_errno, now_ms);
     }
+    epset_race_started(r);
     return r;
 }
 
@@ -154,8 +165,10 @@ static int start_hidden(struct race *r, unsigned i)
     r->afd[i] = s;
     if (real()->connect(s, (struct sockaddr *)&ss, len) == 0)
         return 1;
-    if (errno == EINPROGRESS)
+    if (errno == EINPROGRESS) {
+        epset_attempt_started(r, i);
         return 0;
+    }
     int e = errno;
     real()->close(s);
     r->afd[i] = -1;
@@ -178,13 +191,12 @@ static int hand_over(struct race *r, unsigned w)
     }
     int fl = fcntl(r->fd, F_GETFL);
     int fdfl = fcntl(r->fd, F_GETFD);
-    if (r->forced_nonblock)
-        fl &= ~O_NONBLOCK;
     if (w > 0) {
         int wfam = 0;
         socklen_t l = sizeof wfam;
         real()->getsockopt(r->afd[w], SOL_SOCKET, SO_DOMAIN, &wfam, &l);
         sockopt_copy(r->fd, r->family, r->afd[w], wfam);
+        epset_attempt_closing(r, w);
         if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
             return -1;
         real()->close(r->afd[w]);
@@ -193,8 +205,8 @@ static int hand_over(struct race *r, unsigned w)
         identity(r->fd, &r->dev, &r->ino);
         r->family = wfam;
     }
-    fcntl(r->fd, F_SETFL, fl);
-    r->forced_nonblock = 0;
+    if (w > 0)
+        fcntl(r->fd, F_SETFL, fl);
     return 0;
 }
 
@@ -212,6 +224,7 @@ static void finish_won(struct race *r, unsigned w, uint64_t now_ms)
         return;
     }
     r->phase = RACE_WON;
+    epset_race_over(r);
     log_attempt(r, TRYALL_LOG_TRACE, w, "won", 0, now_ms);
 }
 
@@ -228,6 +241,8 @@ int64_t race_advance(struct race *r, uint64_t now_ms)
         case PLAN_FAILED:
             r->phase = RACE_LOST;
             r->error = s.error;
+            race_lost_count++;
+            epset_race_over(r);
             if (log_on(TRYALL_LOG_FAIL))
                 log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
                          r->fd, r->name, r->port, r->plan.n,
@@ -265,7 +280,7 @@ unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max)
     return n;
 }
 
-static void settle(struct race *r, unsigned i, uint64_t now_ms)
+void race_settle(struct race *r, unsigned i, uint64_t now_ms)
 {
     int err = 0;
     socklen_t l = sizeof err;
@@ -284,6 +299,8 @@ static void settle(struct race *r, unsigned i, uint64_t now_ms)
     }
     plan_failed(&r->plan, i, err);
     log_attempt(r, TRYALL_LOG_FAIL, i, "failed", err, now_ms);
+    if (i == 0)
+        epset_attempt_closing(r, 0);
     close_attempt(r, i);
 }
 
@@ -294,7 +311,7 @@ void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t
             continue;
         for (unsigned i = 0; i < r->plan.n; i++)
             if (r->afd[i] == pfds[k].fd && r->plan.state[i] == ATT_RUNNING) {
-                settle(r, i, now_ms);
+                race_settle(r, i, now_ms);
                 break;
             }
     }
@@ -306,6 +323,50 @@ void race_check(struct race *r, uint64_t now_ms)
     unsigned n = race_pollfds(r, p, PLAN_MAX);
     if (n && real()->poll(p, n, 0) > 0)
         race_absorb(r, p, n, now_ms);
+}
+
+struct race *race_active;
+int race_lost_count;
+
+void race_link(struct race *r)
+{
+    r->next_active = race_active;
+    race_active = r;
+}
+
+void race_unlink(struct race *r)
+{
+    for (struct race **p = &race_active; *p; p = &(*p)->next_active)
+        if (*p == r) {
+            *p = r->next_active;
+            break;
+        }
+    r->next_active = NULL;
+}
+
+int race_enter(struct race *r)
+{
+    if (fdt_put(r->fd, r) != 0)
+        return -1;
+    race_link(r);
+    return 0;
+}
+
+void race_put(struct race *r)
+{
+    if (--r->refs == 0)
+        race_free(r);
+}
+
+void race_retire(struct race *r)
+{
+    if (fdt_get(r->fd) != r)
+        return;   /* already retired */
+    fdt_take(r->fd);
+    race_unlink(r);
+    if (r->phase == RACE_LOST)
+        race_lost_count--;
+    race_put(r);
 }
 
 void race_free(struct race *r)

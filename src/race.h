@@ -21,7 +21,6 @@ struct race {
     int refs;                        /* table + owners waiting unlocked */
     int dead;                        /* the app closed or replaced fd */
     enum race_phase phase;
-    int forced_nonblock;             /* we set O_NONBLOCK on fd for a blocking connect */
     int family, protocol;            /* of the app's socket */
     int bound;                       /* the app bound it: hidden ones bind the same IP */
     struct sockaddr_storage local;
@@ -31,16 +30,29 @@ struct race {
     struct plan plan;
     int afd[PLAN_MAX];               /* attempt sockets; afd[0] is fd itself */
     uint64_t started_ms[PLAN_MAX];
-    int error;                       /* when RACE_LOST */
-    int error_reported;
+    int error;                       /* when RACE_LOST; reported once, then retired */
     char name[BOOK_NAME_MAX];
+    struct race *next_active;        /* list of races in the table (epoll scans it) */
 };
+
+/* Races in the fdtable, newest first (under the lock). */
+extern struct race *race_active;
+extern int race_lost_count;          /* races in the table with an unread verdict */
+void race_link(struct race *r);
+void race_unlink(struct race *r);
+
+/* Attempt i reported readiness: read its outcome and act on it. */
+void race_settle(struct race *r, unsigned i, uint64_t now_ms);
 
 /* Create the race for fd whose attempt 0 (the app's own connect on fd) gave
  * first_errno (EINPROGRESS, or a network error). NULL when out of memory. */
 struct race *race_new(int fd, int family, const struct sockaddr *target,
                       const struct tryall_list *list, const struct tryall_addr *target_addr,
-                      int first_errno, int forced_nonblock, uint64_t now_ms);
+                      int first_errno, const struct sockaddr_storage *bound_to,
+                      socklen_t bound_len, uint64_t now_ms);
+
+/* Did the app bind this socket (local address read before its connect)? */
+int race_is_bound(const struct sockaddr_storage *local, socklen_t len);
 
 /* Start what is due, hand over a winner, settle the verdict. Returns the ms
  * until the next planned start (-1: none; wait for an attempt to finish). */
@@ -57,6 +69,14 @@ void race_check(struct race *r, uint64_t now_ms);
 
 /* Close every hidden attempt (never the app's fd) and free r. */
 void race_free(struct race *r);
+
+/* Lifecycle, under the lock. race_enter: put r in the table for fd (with the
+ * table's reference) and in the active list; -1 when the table cannot grow.
+ * race_put: drop one reference, free at zero. race_retire: take r out of the
+ * table and the active list (if still there) and drop the table's reference. */
+int race_enter(struct race *r);
+void race_put(struct race *r);
+void race_retire(struct race *r);
 
 /* Is errno e a failure of the address (try the next) rather than of the call? */
 int race_is_address_error(int e);

@@ -27,6 +27,26 @@ void real_bind(void)
     BIND(getsockopt, "getsockopt");
     BIND(getpeername, "getpeername");
     BIND(poll, "poll");
+    BIND(ppoll, "ppoll");
+    BIND(select, "select");
+    BIND(pselect, "pselect");
+    BIND(epoll_ctl, "epoll_ctl");
+    BIND(epoll_wait, "epoll_wait");
+    BIND(epoll_pwait, "epoll_pwait");
+    BIND(epoll_pwait2, "epoll_pwait2");
+    BIND(read, "read");
+    BIND(write, "write");
+    BIND(readv, "readv");
+    BIND(writev, "writev");
+    BIND(recv, "recv");
+    BIND(recvfrom, "recvfrom");
+    BIND(recvmsg, "recvmsg");
+    BIND(send, "send");
+    BIND(sendto, "sendto");
+    BIND(sendmsg, "sendmsg");
+    BIND(read_chk, "__read_chk");
+    BIND(recv_chk, "__recv_chk");
+    BIND(recvfrom_chk, "__recvfrom_chk");
     BIND(connect, "connect");
 
     /* Publish field by field; connect last, so readers that see it see all. */

@@ -1,0 +1,258 @@
+/* wait.c - owns the slow path of the app's waits (poll, ppoll, select,
+ * pselect, epoll_*), taken only when some descriptor races. A racing
+ * descriptor is hidden from the kernel wait and its running attempts are
+ * watched instead; each round is cut at the next planned attempt start or
+ * the app's deadline, whichever comes first; the app returns only with events
+ * of its own (a won race shows its real readiness, a lost one adds POLLERR)
+ * or at its own deadline, never later.
+ * Must never hold the fdtable lock across a wait, nor report an attempt's
+ * events to the app, nor return 0 before the app's deadline. */
+#include "clock.h"
+#include "epollset.h"
+#include "fdtable.h"
+#include "hooks.h"
+#include "race.h"
+#include "ready.h"
+#include "real.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t ts_ns(const struct timespec *t)
+{
+    return t ? (int64_t)t->tv_sec * 1000000000 + t->tv_nsec : READY_FOREVER;
+}
+
+static struct timespec *ns_ts(int64_t ns, struct timespec *out)
+{
+    if (ns == READY_FOREVER)
+        return NULL;
+    out->tv_sec = ns / 1000000000;
+    out->tv_nsec = ns % 1000000000;
+    return out;
+}
+
+/* Advance r (lock held); fold its next planned start into *next (ns). */
+static void advance(struct race *r, int64_t now, int64_t *next)
+{
+    if (r->phase != RACE_RUNNING || r->dead)
+        return;
+    int64_t ms = race_advance(r, (uint64_t)(now / 1000000));
+    if (ms >= 0 && r->phase == RACE_RUNNING) {
+        int64_t at = now + ms * 1000000;
+        if (*next == READY_FOREVER || at < *next)
+            *next = at;
+    }
+}
+
+struct watch {
+    struct race *r;      /* racing: hidden from the kernel, attempts watched */
+    unsigned first, count;
+    int pending;         /* lost, verdict unread */
+};
+
+int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask)
+{
+    const struct tryall_real *rl = real();
+    nfds_t racing = 0;
+    for (nfds_t i = 0; i < nfds; i++)
+        racing += (nfds_t)fdt_peek(fds[i].fd);
+    struct pollfd *ext = racing ? malloc((nfds + racing * PLAN_MAX) * sizeof *ext) : NULL;
+    struct watch *w = racing ? calloc(nfds, sizeof *w) : NULL;
+    if (!ext || !w) {
+        free(ext);
+        free(w);
+        return rl->ppoll(fds, nfds, timeout, mask);
+    }
+    int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
+    int result;
+    for (;;) {
+        int64_t now = now_ns(), next = READY_FOREVER;
+        nfds_t n = nfds;
+        if (fdt_lock() != 0) {
+            result = rl->ppoll(fds, nfds, timeout, mask);
+            break;
+        }
+        for (nfds_t i = 0; i < nfds; i++) {
+            ext[i] = fds[i];
+            ext[i].revents = 0;
+            w[i].r = NULL;
+            w[i].pending = 0;
+            struct race *r = fdt_peek(fds[i].fd) ? fdt_get(fds[i].fd) : NULL;
+            if (!r)
+                continue;
+            advance(r, now, &next);
+            if (r->phase == RACE_WON || r->dead) {
+                race_retire(r);
+            } else if (r->phase == RACE_LOST) {
+                w[i].pending = 1;
+            } else {
+                ext[i].fd = -1;   /* the kernel ignores it: no events while racing */
+                r->refs++;
+                w[i].r = r;
+                w[i].first = (unsigned)n;
+                w[i].count = race_pollfds(r, ext + n, PLAN_MAX);
+                n += w[i].count;
+            }
+        }
+        fdt_unlock();
+
+        struct timespec slice;
+        int rc = rl->ppoll(ext, n, ns_ts(ready_slice(now, deadline, next), &slice), mask);
+        int err = errno;
+
+        int changed = 0;
+        fdt_lock();
+        now = now_ns();
+        for (nfds_t i = 0; i < nfds; i++) {
+            struct race *r = w[i].r;
+            if (!r)
+                continue;
+            if (rc > 0 && !r->dead && r->phase == RACE_RUNNING)
+                race_absorb(r, ext + w[i].first, w[i].count, (uint64_t)(now / 1000000));
+            advance(r, now, &next);
+            changed |= r->phase != RACE_RUNNING || r->dead;
+            race_put(r);
+        }
+        fdt_unlock();
+        if (rc < 0) {
+            errno = err;
+            result = -1;
+            break;
+        }
+        int count = 0;
+        for (nfds_t i = 0; i < nfds; i++) {
+            fds[i].revents = w[i].r ? 0 : ready_poll_revents(fds[i].events, ext[i].revents, w[i].pending);
+            count += fds[i].revents != 0;
+        }
+        if (count) {
+            result = count;
+            break;
+        }
+        if (!changed && ready_expired(now_ns(), deadline)) {
+            result = 0;
+            break;
+        }
+    }
+    free(ext);
+    free(w);
+    return result;
+}
+
+int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *timeout,
+                const sigset_t *mask, struct timespec *left)
+{
+    struct pollfd *p = malloc((size_t)nfds * sizeof *p);
+    if (!p)
+        return -2;   /* the caller goes to libc */
+    nfds_t n = 0;
+    for (int fd = 0; fd < nfds; fd++) {
+        int r = rd && FD_ISSET(fd, rd), w = wr && FD_ISSET(fd, wr), e = ex && FD_ISSET(fd, ex);
+        if (!r && !w && !e)
+            continue;
+        if (fcntl(fd, F_GETFD) < 0) {
+            free(p);
+            errno = EBADF;
+            return -1;
+        }
+        p[n].fd = fd;
+        p[n].events = ready_select_events(r, w, e);
+        p[n].revents = 0;
+        n++;
+    }
+    int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
+    int rc = wait_poll(p, n, timeout, mask);
+    if (left && deadline != READY_FOREVER) {
+        int64_t rest = deadline - now_ns();
+        ns_ts(rest > 0 ? rest : 0, left);
+    }
+    if (rc < 0) {
+        int e = errno;
+        free(p);
+        errno = e;
+        return -1;
+    }
+    int count = 0;
+    for (nfds_t i = 0; i < n; i++) {
+        int fd = p[i].fd;
+        int r = rd && FD_ISSET(fd, rd), w = wr && FD_ISSET(fd, wr), e = ex && FD_ISSET(fd, ex);
+        int ir, iw, ie;
+        ready_select_result(p[i].revents, r, w, e, &ir, &iw, &ie);
+        if (r && !ir)
+            FD_CLR(fd, rd);
+        if (w && !iw)
+            FD_CLR(fd, wr);
+        if (e && !ie)
+            FD_CLR(fd, ex);
+        count += ir + iw + ie;
+    }
+    free(p);
+    return count;
+}
+
+int wait_epoll(int epfd, struct epoll_event *events, int maxevents, const struct timespec *timeout,
+               const sigset_t *mask)
+{
+    const struct tryall_real *rl = real();
+    int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
+    for (;;) {
+        int64_t now = now_ns(), next = READY_FOREVER;
+        if (fdt_lock() != 0)
+            return rl->epoll_pwait(epfd, events, maxevents, ready_ms_ceil(ts_ns(timeout)), mask);
+        for (struct race *r = race_active, *nx; r; r = nx) {
+            nx = r->next_active;
+            if (!epset_in(r, epfd))
+                continue;
+            advance(r, now, &next);
+            if (r->phase == RACE_WON || r->dead)
+                race_retire(r);
+        }
+        fdt_unlock();
+
+        int rc = rl->epoll_pwait(epfd, events, maxevents,
+                                 ready_ms_ceil(ready_slice(now, deadline, next)), mask);
+        if (rc < 0)
+            return rc;
+
+        int out = 0, changed = 0;
+        fdt_lock();
+        now = now_ns();
+        for (int k = 0; k < rc; k++) {
+            int fd;
+            unsigned idx;
+            if (epset_untag(events[k].data.u64, &fd, &idx)) {
+                struct race *r = fdt_get(fd);
+                if (r && r->phase == RACE_RUNNING && !r->dead && idx < r->plan.n &&
+                    r->plan.state[idx] == ATT_RUNNING) {
+                    race_settle(r, idx, (uint64_t)(now / 1000000));
+                    advance(r, now, &next);
+                    changed |= r->phase != RACE_RUNNING;
+                }
+                continue;   /* our attempt's event, never the app's */
+            }
+            if (race_lost_count)
+                for (struct race *r = race_active; r; r = r->next_active) {
+                    const struct epoll_event *app = r->phase == RACE_LOST ? epset_app_event(r, epfd) : NULL;
+                    if (app && app->data.u64 == events[k].data.u64) {
+                        events[k].events = ready_epoll_events(app->events, events[k].events, 1);
+                        break;
+                    }
+                }
+            events[out++] = events[k];
+        }
+        fdt_unlock();
+        if (out)
+            return out;
+        if (!changed && ready_expired(now_ns(), deadline))
+            return 0;
+    }
+}
