@@ -13,7 +13,7 @@
 
 int fdt_count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread int holding;
+static __thread int holding __attribute__((tls_model("initial-exec")));
 static struct fdslot *chunks[FDT_CHUNKS];
 
 int fdt_lock(void)
@@ -29,6 +29,32 @@ void fdt_unlock(void)
 {
     pthread_mutex_unlock(&lock);
     holding = 0;
+}
+
+/* fork(): hold the lock across it so the child never inherits it mid-change
+ * (unless fork comes from a handler that interrupted the holder). */
+static __thread int held_for_fork __attribute__((tls_model("initial-exec")));
+
+static void before_fork(void)
+{
+    held_for_fork = fdt_lock() == 0;
+}
+
+static void after_fork_parent(void)
+{
+    if (held_for_fork)
+        fdt_unlock();
+}
+
+static void after_fork_child(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    holding = 0;
+}
+
+__attribute__((constructor)) static void fdt_init(void)
+{
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
 struct fdslot *fdt_slot(int fd, int create)

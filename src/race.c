@@ -225,7 +225,8 @@ static void finish_won(struct race *r, unsigned w, uint64_t now_ms)
     }
     r->phase = RACE_WON;
     epset_race_over(r);
-    log_attempt(r, TRYALL_LOG_TRACE, w, "won", 0, now_ms);
+    /* The outcome is news (level fail) when the app's own target did not win. */
+    log_attempt(r, w == 0 ? TRYALL_LOG_TRACE : TRYALL_LOG_FAIL, w, "won", 0, now_ms);
 }
 
 int64_t race_advance(struct race *r, uint64_t now_ms)

@@ -29,7 +29,9 @@ static int64_t now_ns(void)
 
 static int64_t ts_ns(const struct timespec *t)
 {
-    return t ? (int64_t)t->tv_sec * 1000000000 + t->tv_nsec : READY_FOREVER;
+    if (!t || t->tv_sec >= INT64_MAX / 1000000000 - 1)
+        return READY_FOREVER;   /* beyond ~292 years: as good as forever */
+    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
 static struct timespec *ns_ts(int64_t ns, struct timespec *out)
