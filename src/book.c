@@ -1,8 +1,12 @@
 /* book.c - owns the address book: a fixed table of remembered resolver lists.
  * Locking rule: one mutex guards the whole table; it is held only for memory
- * copies, never across a call into libc that can block or re-enter us.
+ * copies, never across a call into libc that can block or re-enter us; a
+ * signal handler re-entering on the holding thread is refused (lock.h) and
+ * finds nothing / remembers nothing.
  * Must never allocate, resolve names or touch sockets. */
 #include "book.h"
+
+#include "lock.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -21,6 +25,8 @@ static struct entry table[BOOK_CAPACITY];
 static uint8_t filter[FILTER_BITS / 8];
 static uint64_t next_seq = 1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+TLOCK_HELD(held);
+TLOCK_HELD(took_for_fork);
 
 static int expired(const struct entry *e, uint64_t now_ms)
 {
@@ -82,7 +88,8 @@ int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n,
     if (l.n < 2)
         return 0;
 
-    pthread_mutex_lock(&lock);
+    if (tlock_take(&lock, &held) != 0)
+        return 0;
     struct entry *slot = NULL;
     /* The same list again (same name, same addresses): refresh it in place. */
     for (unsigned i = 0; i < BOOK_CAPACITY && !slot; i++)
@@ -103,14 +110,15 @@ int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n,
     slot->seq = next_seq++;
     slot->list = l;
     filter_rebuild();
-    pthread_mutex_unlock(&lock);
+    tlock_drop(&lock, &held);
     return 1;
 }
 
 int book_lookup(const struct tryall_addr *target, uint64_t now_ms, struct tryall_list *out)
 {
     int found = 0;
-    pthread_mutex_lock(&lock);
+    if (tlock_take(&lock, &held) != 0)
+        return 0;
     const struct entry *best = NULL;
     for (unsigned i = 0; i < BOOK_CAPACITY; i++) {
         const struct entry *e = &table[i];
@@ -123,26 +131,33 @@ int book_lookup(const struct tryall_addr *target, uint64_t now_ms, struct tryall
         *out = best->list;
         found = 1;
     }
-    pthread_mutex_unlock(&lock);
+    tlock_drop(&lock, &held);
     return found;
 }
 
 unsigned book_count(uint64_t now_ms)
 {
     unsigned n = 0;
-    pthread_mutex_lock(&lock);
+    if (tlock_take(&lock, &held) != 0)
+        return 0;
     for (unsigned i = 0; i < BOOK_CAPACITY; i++)
         if (table[i].used && !expired(&table[i], now_ms))
             n++;
-    pthread_mutex_unlock(&lock);
+    tlock_drop(&lock, &held);
     return n;
+}
+
+void book_fork(int phase)
+{
+    tlock_fork(&lock, &held, &took_for_fork, phase);
 }
 
 void book_clear(void)
 {
-    pthread_mutex_lock(&lock);
+    if (tlock_take(&lock, &held) != 0)
+        return;
     memset(table, 0, sizeof table);
     next_seq = 1;
     filter_rebuild();
-    pthread_mutex_unlock(&lock);
+    tlock_drop(&lock, &held);
 }

@@ -36,6 +36,9 @@ int book_maybe_has(const struct tryall_addr *target);
 /* Number of unexpired lists (for tests and benchmarks). */
 unsigned book_count(uint64_t now_ms);
 
+/* fork() support (lock.h, tlock_fork): the book stays valid in the child. */
+void book_fork(int phase);
+
 /* Forget everything (tests; after fork in the child is not needed: the book stays valid). */
 void book_clear(void);
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/time.h>
@@ -49,6 +50,26 @@ static uint64_t timeo_ms(int fd, int opt)
     return (uint64_t)tv.tv_sec * 1000u + ((uint64_t)tv.tv_usec + 999u) / 1000u;
 }
 
+/* pthread_cancel in the middle of a wait: give back the waiter's reference
+ * (the race stays in the table, as the kernel's connect would go on). */
+static void drop_on_cancel(void *arg)
+{
+    fdt_lock();
+    race_put(arg);
+    fdt_unlock();
+}
+
+/* The unlocked wait of drive(), a cancellation point. */
+static int poll_attempts(struct race *r, struct pollfd *p, unsigned n, int ms, int *err)
+{
+    int rc;
+    pthread_cleanup_push(drop_on_cancel, r);
+    rc = real()->poll(p, n, ms);
+    *err = errno;
+    pthread_cleanup_pop(0);
+    return rc;
+}
+
 /* Drive r until it is decided, `limit` ms pass (0: no limit) or a signal
  * interrupts. Lock held on entry and exit, with a reference on r.
  * Returns 0 (decided, or the app closed fd), EAGAIN (time up) or EINTR. */
@@ -67,8 +88,8 @@ static int drive(struct race *r, uint64_t limit)
         struct pollfd p[PLAN_MAX];
         unsigned n = race_pollfds(r, p, PLAN_MAX);
         fdt_unlock();
-        int prc = real()->poll(p, n, wait > INT32_MAX ? INT32_MAX : (int)wait);
-        int perr = errno;
+        int perr;
+        int prc = poll_attempts(r, p, n, wait > INT32_MAX ? INT32_MAX : (int)wait, &perr);
         fdt_lock();
         if (prc < 0 && perr == EINTR && !restart_after_signal(limit != 0))
             return EINTR;

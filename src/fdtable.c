@@ -5,56 +5,34 @@
  * Must never call back into a hook or wait while the lock is held. */
 #include "fdtable.h"
 
+#include "lock.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
 #define FDT_CHUNK  1024
-#define FDT_CHUNKS 4096
+#define FDT_CHUNKS (FDT_MAX / FDT_CHUNK)
 
 int fdt_count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread int holding __attribute__((tls_model("initial-exec")));
+TLOCK_HELD(holding);
 static struct fdslot *chunks[FDT_CHUNKS];
 
 int fdt_lock(void)
 {
-    if (holding)
-        return -1;
-    holding = 1;
-    pthread_mutex_lock(&lock);
-    return 0;
+    return tlock_take(&lock, &holding);
 }
 
 void fdt_unlock(void)
 {
-    pthread_mutex_unlock(&lock);
-    holding = 0;
+    tlock_drop(&lock, &holding);
 }
 
-/* fork(): hold the lock across it so the child never inherits it mid-change
- * (unless fork comes from a handler that interrupted the holder). */
-static __thread int held_for_fork __attribute__((tls_model("initial-exec")));
+TLOCK_HELD(took_for_fork);
 
-static void before_fork(void)
+void fdt_fork(int phase)
 {
-    held_for_fork = fdt_lock() == 0;
-}
-
-static void after_fork_parent(void)
-{
-    if (held_for_fork)
-        fdt_unlock();
-}
-
-static void after_fork_child(void)
-{
-    pthread_mutex_init(&lock, NULL);
-    holding = 0;
-}
-
-__attribute__((constructor)) static void fdt_init(void)
-{
-    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    tlock_fork(&lock, &holding, &took_for_fork, phase);
 }
 
 struct fdslot *fdt_slot(int fd, int create)

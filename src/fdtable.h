@@ -23,6 +23,8 @@
 
 struct race;
 
+#define FDT_MAX (4096 * 1024)   /* descriptors above are never raced */
+
 /* One epoll registration of an app descriptor, as the app made it. */
 struct epreg {
     int epfd;
@@ -41,6 +43,7 @@ void fdt_each(void (*fn)(int fd, struct fdslot *s, void *arg), void *arg);
 
 int fdt_lock(void);             /* 0 held, -1 re-entered from a signal handler */
 void fdt_unlock(void);
+void fdt_fork(int phase);       /* see lock.h, tlock_fork(); called by fork.c */
 
 /* Under the lock. NULL/-1 for descriptors out of range or out of memory. */
 struct fdslot *fdt_slot(int fd, int create);

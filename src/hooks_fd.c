@@ -1,8 +1,9 @@
-/* hooks_fd.c - owns the descriptor hooks: close, dup2 and dup3 end a race on
- * the descriptor they close or replace (closing every hidden attempt) and
- * forget its epoll registrations, so a new socket reusing the number starts
- * clean; getsockopt(SO_ERROR) and getpeername answer as TIP 427 describes
- * while a connect races.
+/* hooks_fd.c - owns the descriptor hooks. close, dup2, dup3, close_range and
+ * closefrom detach the descriptor they close from its race (the race ends,
+ * its hidden attempts closed, with the app's last copy) and forget its epoll
+ * registrations, so a new socket reusing the number starts clean. dup, dup2,
+ * dup3 and fcntl(F_DUPFD*) of a racing descriptor make the copy follow the
+ * race. getsockopt(SO_ERROR) and getpeername answer as TIP 427 describes.
  * Must never hold the fdtable lock across the real close (it may linger), and
  * never answer differently from libc for a descriptor that has no race. */
 #include "epollset.h"
@@ -13,7 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
+#include <linux/close_range.h>
 
 /* Forget any state on fd: the app is closing or replacing it. */
 static void forget(int fd)
@@ -21,11 +24,20 @@ static void forget(int fd)
     if (!fdt_peek_any(fd) || fdt_lock() != 0)
         return;
     struct race *r = fdt_get(fd);
-    if (r) {
-        r->dead = 1;
-        race_retire(r);
-    }
+    if (r)
+        race_detach_fd(r, fd);
     epset_forget_fd(fd);
+    fdt_unlock();
+}
+
+/* newfd is now a copy of oldfd: if oldfd races, so does the copy. */
+static void copied(int oldfd, int newfd)
+{
+    if (newfd < 0 || !fdt_peek(oldfd) || fdt_lock() != 0)
+        return;
+    struct race *r = fdt_get(oldfd);
+    if (r)
+        race_add_alias(r, newfd);
     fdt_unlock();
 }
 
@@ -35,18 +47,96 @@ TRYALL_EXPORT int close(int fd)
     return real()->close(fd);
 }
 
+struct range { unsigned first, last; };
+
+static void forget_regs_in(int fd, struct fdslot *s, void *arg)
+{
+    const struct range *rg = arg;
+    if ((unsigned)fd >= rg->first && (unsigned)fd <= rg->last && (s->regs || s->ep_regs))
+        epset_forget_fd(fd);
+}
+
+static void forget_range(unsigned first, unsigned last)
+{
+    if (fdt_lock() != 0)
+        return;
+    race_close_range(first, last);
+    struct range rg = { first, last };
+    fdt_each(forget_regs_in, &rg);
+    fdt_unlock();
+}
+
+TRYALL_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+    if (!real()->close_range) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+        forget_range(first, last);
+    return real()->close_range(first, last, flags);
+}
+
+TRYALL_EXPORT void closefrom(int lowfd)
+{
+    if (lowfd >= 0)
+        forget_range((unsigned)lowfd, ~0u);
+    if (real()->closefrom)
+        real()->closefrom(lowfd);
+}
+
+TRYALL_EXPORT int dup(int oldfd)
+{
+    int fd = real()->dup(oldfd);
+    copied(oldfd, fd);
+    return fd;
+}
+
 TRYALL_EXPORT int dup2(int oldfd, int newfd)
 {
     if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0)
         forget(newfd);
-    return real()->dup2(oldfd, newfd);
+    int fd = real()->dup2(oldfd, newfd);
+    if (oldfd != newfd)
+        copied(oldfd, fd);
+    return fd;
 }
 
 TRYALL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0)
         forget(newfd);
-    return real()->dup3(oldfd, newfd, flags);
+    int fd = real()->dup3(oldfd, newfd, flags);
+    copied(oldfd, fd);
+    return fd;
+}
+
+/* fcntl's third argument is an int or a pointer; the kernel takes it as an
+ * unsigned long, so passing it on as a pointer-sized value is exact. */
+static int fcntl_common(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
+{
+    int rc = fn(fd, cmd, arg);
+    if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+        copied(fd, rc);
+    return rc;
+}
+
+TRYALL_EXPORT int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return fcntl_common(real()->fcntl, fd, cmd, arg);
+}
+
+TRYALL_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return fcntl_common(real()->fcntl64 ? real()->fcntl64 : real()->fcntl, fd, cmd, arg);
 }
 
 TRYALL_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)

@@ -6,6 +6,7 @@
  * and never change the errno the app sees. */
 #include "log.h"
 #include "config.h"
+#include "lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,10 +59,17 @@ int log_on(int level)
 
 /* The log descriptor and the identity of the file behind it. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+TLOCK_HELD(held);
+TLOCK_HELD(took_for_fork);
 static int log_fd = -1;
 static dev_t log_dev;
 static ino_t log_ino;
 static int warned;
+
+void log_fork(int phase)
+{
+    tlock_fork(&lock, &held, &took_for_fork, phase);
+}
 
 static int still_ours(void)
 {
@@ -89,10 +97,11 @@ static int open_log(const char *path)
 static void emit(const char *line, size_t len)
 {
     const char *path = tryall_config()->log_file;
-    pthread_mutex_lock(&lock);
+    if (tlock_take(&lock, &held) != 0)
+        return;   /* a handler interrupted a log write on this thread: drop the line */
     int fd = path[0] ? open_log(path) : 2;
     syscall(SYS_write, fd, line, len);
-    pthread_mutex_unlock(&lock);
+    tlock_drop(&lock, &held);
 }
 
 static void vline(const char *fmt, va_list ap)

@@ -13,6 +13,9 @@ int log_on(int level);
  * characters and bytes >= 0x7f coming through %s are escaped. */
 void log_line(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* fork() support (lock.h, tlock_fork). */
+void log_fork(int phase);
+
 /* Escape src into dst (\n, \t, \r, \e, \xHH; backslash doubled). Always
  * NUL-terminates when dstlen > 0; returns the length written. Pure. */
 size_t log_escape(char *dst, size_t dstlen, const char *src);

@@ -73,9 +73,9 @@ static int still_app_socket(const struct race *r)
 
 int race_is_bound(const struct sockaddr_storage *local, socklen_t len)
 {
+    /* Bound to a wildcard address (as Tcl and others do, port 0 or not) is
+     * not bound to an address: every family may be raced. */
     struct tryall_addr la;
-    if (addr_port((const struct sockaddr *)local) != 0)
-        return 1;
     if (addr_from_sockaddr((const struct sockaddr *)local, len, &la) != 0)
         return 0;
     static const uint8_t any[16];
@@ -163,6 +163,8 @@ static int start_hidden(struct race *r, unsigned i)
         }
     }
     r->afd[i] = s;
+    dev_t dv;
+    identity(s, &dv, &r->aino[i]);
     if (real()->connect(s, (struct sockaddr *)&ss, len) == 0)
         return 1;
     if (errno == EINPROGRESS) {
@@ -175,11 +177,20 @@ static int start_hidden(struct race *r, unsigned i)
     return -e;
 }
 
+/* Is afd[i] still our hidden socket (not closed and reused behind our back)? */
+static int attempt_ours(const struct race *r, unsigned i)
+{
+    dev_t d;
+    ino_t ino;
+    return i > 0 && r->afd[i] >= 0 && identity(r->afd[i], &d, &ino) == 0 && ino == r->aino[i];
+}
+
 static void close_attempt(struct race *r, unsigned i)
 {
-    if (i > 0 && r->afd[i] >= 0)
+    if (attempt_ours(r, i))
         real()->close(r->afd[i]);
-    r->afd[i] = -1;
+    if (i > 0)
+        r->afd[i] = -1;
 }
 
 /* Put the winner on the app's number: flags, FD_CLOEXEC, late options. */
@@ -191,6 +202,10 @@ static int hand_over(struct race *r, unsigned w)
     }
     int fl = fcntl(r->fd, F_GETFL);
     int fdfl = fcntl(r->fd, F_GETFD);
+    if (w > 0 && !attempt_ours(r, w)) {
+        errno = EBADF;
+        return -1;
+    }
     if (w > 0) {
         int wfam = 0;
         socklen_t l = sizeof wfam;
@@ -202,6 +217,14 @@ static int hand_over(struct race *r, unsigned w)
         real()->close(r->afd[w]);
         r->afd[w] = -1;
         r->afd[0] = r->fd;
+        /* The app's copies of the descriptor get the winner too. */
+        for (unsigned k = 0; k < r->naliases; k++) {
+            dev_t d;
+            ino_t ino;
+            int a = r->alias[k], afl = fcntl(a, F_GETFD);
+            if (identity(a, &d, &ino) == 0 && d == r->dev && ino == r->ino && afl >= 0)
+                real()->dup3(r->fd, a, (afl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+        }
         identity(r->fd, &r->dev, &r->ino);
         r->family = wfam;
     }
@@ -349,6 +372,7 @@ int race_enter(struct race *r)
 {
     if (fdt_put(r->fd, r) != 0)
         return -1;
+    r->in_table = 1;
     race_link(r);
     return 0;
 }
@@ -359,15 +383,92 @@ void race_put(struct race *r)
         race_free(r);
 }
 
+/* Take one descriptor of r out of the table (its reference is the caller's). */
+static int untable(struct race *r, int fd)
+{
+    if (fdt_get(fd) != r)
+        return 0;
+    fdt_take(fd);
+    return 1;
+}
+
 void race_retire(struct race *r)
 {
-    if (fdt_get(r->fd) != r)
-        return;   /* already retired */
-    fdt_take(r->fd);
+    if (!r->in_table)
+        return;
+    r->in_table = 0;
     race_unlink(r);
     if (r->phase == RACE_LOST)
         race_lost_count--;
-    race_put(r);
+    unsigned drops = (unsigned)untable(r, r->fd);
+    for (unsigned k = 0; k < r->naliases; k++)
+        drops += (unsigned)untable(r, r->alias[k]);
+    r->naliases = 0;
+    while (drops--)
+        race_put(r);
+}
+
+int race_add_alias(struct race *r, int newfd)
+{
+    if (!r->in_table || r->phase != RACE_RUNNING || r->naliases == RACE_ALIASES ||
+        fdt_get(newfd) || fdt_put(newfd, r) != 0)
+        return -1;
+    r->alias[r->naliases++] = newfd;
+    r->refs++;
+    return 0;
+}
+
+void race_detach_fd(struct race *r, int fd)
+{
+    for (unsigned k = 0; k < r->naliases; k++)
+        if (r->alias[k] == fd) {
+            r->alias[k] = r->alias[--r->naliases];
+            if (untable(r, fd))
+                race_put(r);
+            return;
+        }
+    if (fd != r->fd)
+        return;
+    if (r->naliases == 0) {
+        r->dead = 1;
+        race_retire(r);
+        return;
+    }
+    /* Another copy carries on: it becomes the race's descriptor. */
+    r->fd = r->alias[--r->naliases];
+    if (untable(r, fd))
+        race_put(r);
+}
+
+void race_close_range(unsigned first, unsigned last)
+{
+    for (struct race *r = race_active, *nx; r; r = nx) {
+        nx = r->next_active;
+        for (unsigned i = 1; i < r->plan.n; i++)
+            if (r->afd[i] >= 0 && (unsigned)r->afd[i] >= first && (unsigned)r->afd[i] <= last) {
+                r->afd[i] = -1;   /* closed for us: never touch that number again */
+                if (r->plan.state[i] == ATT_RUNNING)
+                    plan_failed(&r->plan, i, ECONNABORTED);
+            }
+        for (unsigned k = r->naliases; k-- > 0;)
+            if ((unsigned)r->alias[k] >= first && (unsigned)r->alias[k] <= last)
+                race_detach_fd(r, r->alias[k]);
+        if ((unsigned)r->fd >= first && (unsigned)r->fd <= last)
+            race_detach_fd(r, r->fd);
+    }
+}
+
+void race_forget_all(void)
+{
+    for (struct race *r = race_active, *nx; r; r = nx) {
+        nx = r->next_active;
+        fdt_take(r->fd);
+        for (unsigned k = 0; k < r->naliases; k++)
+            fdt_take(r->alias[k]);
+        race_free(r);
+    }
+    race_active = NULL;
+    race_lost_count = 0;
 }
 
 void race_free(struct race *r)

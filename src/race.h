@@ -15,8 +15,13 @@
 
 enum race_phase { RACE_RUNNING, RACE_WON, RACE_LOST };
 
+#define RACE_ALIASES 4
+
 struct race {
     int fd;                          /* the app's descriptor */
+    int alias[RACE_ALIASES];         /* the app's copies of it (dup while racing) */
+    unsigned naliases;
+    int in_table;                    /* fd and aliases are in the fdtable */
     dev_t dev; ino_t ino;            /* identity of the app's socket */
     int refs;                        /* table + owners waiting unlocked */
     int dead;                        /* the app closed or replaced fd */
@@ -29,6 +34,7 @@ struct race {
     uint64_t t0_ms;
     struct plan plan;
     int afd[PLAN_MAX];               /* attempt sockets; afd[0] is fd itself */
+    ino_t aino[PLAN_MAX];            /* identity of each hidden attempt socket */
     uint64_t started_ms[PLAN_MAX];
     int error;                       /* when RACE_LOST; reported once, then retired */
     char name[BOOK_NAME_MAX];
@@ -51,7 +57,7 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
                       int first_errno, const struct sockaddr_storage *bound_to,
                       socklen_t bound_len, uint64_t now_ms);
 
-/* Did the app bind this socket (local address read before its connect)? */
+/* Did the app bind this socket to a (non-wildcard) local address? */
 int race_is_bound(const struct sockaddr_storage *local, socklen_t len);
 
 /* Start what is due, hand over a winner, settle the verdict. Returns the ms
@@ -67,6 +73,10 @@ void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t
 /* Check every running attempt once without waiting (poll with timeout 0). */
 void race_check(struct race *r, uint64_t now_ms);
 
+/* In a forked child: drop every race (their hidden attempts belong to the
+ * parent; the child keeps the app's descriptors as they are). */
+void race_forget_all(void);
+
 /* Close every hidden attempt (never the app's fd) and free r. */
 void race_free(struct race *r);
 
@@ -77,6 +87,18 @@ void race_free(struct race *r);
 int race_enter(struct race *r);
 void race_put(struct race *r);
 void race_retire(struct race *r);
+
+/* The app made newfd a copy of r's descriptor (dup, dup2, dup3, F_DUPFD):
+ * the winner will be put on it too. -1 when r cannot take another copy. */
+int race_add_alias(struct race *r, int newfd);
+
+/* The app closed or replaced fd, one of r's descriptors: the race goes on
+ * for the other copies, or ends (its hidden attempts closed) with the last. */
+void race_detach_fd(struct race *r, int fd);
+
+/* Descriptors first..last are being closed behind our back (close_range,
+ * closefrom): detach the app's, give up hidden attempts in the range. */
+void race_close_range(unsigned first, unsigned last);
 
 /* Is errno e a failure of the address (try the next) rather than of the call? */
 int race_is_address_error(int e);

@@ -22,6 +22,11 @@ void real_bind(void)
     BIND(gethostbyname_r, "gethostbyname_r");
     BIND(gethostbyname2_r, "gethostbyname2_r");
     BIND(close, "close");
+    BIND(close_range, "close_range");
+    BIND(closefrom, "closefrom");
+    BIND(dup, "dup");
+    BIND(fcntl, "fcntl");
+    BIND(fcntl64, "fcntl64");
     BIND(dup2, "dup2");
     BIND(dup3, "dup3");
     BIND(getsockopt, "getsockopt");

@@ -22,6 +22,11 @@ struct tryall_real {
     int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t, struct hostent **, int *);
     int (*gethostbyname2_r)(const char *, int, struct hostent *, char *, size_t, struct hostent **, int *);
     int (*close)(int);
+    int (*close_range)(unsigned, unsigned, int);
+    void (*closefrom)(int);
+    int (*dup)(int);
+    int (*fcntl)(int, int, ...);
+    int (*fcntl64)(int, int, ...);
     int (*dup2)(int, int);
     int (*dup3)(int, int, int);
     int (*getsockopt)(int, int, int, void *, socklen_t *);
