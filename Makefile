@@ -48,6 +48,9 @@ $(B)/tests/%: tests/%.c $(CORESRC) $(wildcard src/*.h) | $(B)/tests
 $(B)/clients/%: tests/clients/%.c | $(B)/clients
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -pthread -o $@ $< -pthread
 
+# nb_fortify.c includes nb_client.c (the same client, built with _FORTIFY_SOURCE).
+$(B)/clients/nb_fortify: tests/clients/nb_client.c
+
 clients: $(CLIENTBIN)
 
 $(B) $(B)/obj $(B)/tests $(B)/clients:
