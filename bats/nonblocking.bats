@@ -406,3 +406,25 @@ tcl_setup() {
   assert_line "ok"
   assert_within 2000
 }
+
+@test "close, dup2 or dup3 over a racing descriptor ends the race: no hidden socket left, the number starts clean" {
+  local m
+  for m in close dup2 dup3; do
+    run_in_ns allbh "${SHIM[@]}" "$C/nb_close" $m allbh 8080 127.0.0.2
+    assert_status 0
+    assert_line "connect -1 EINPROGRESS"
+    assert_line "poll 0"
+    local base during after end
+    base=$(sed -n 's/^base //p' <<<"$output")
+    during=$(sed -n 's/^during //p' <<<"$output")
+    after=$(sed -n 's/^after //p' <<<"$output")
+    end=$(sed -n 's/^end //p' <<<"$output")
+    # the race really had hidden attempts open (app socket + at least two more)
+    [ "$during" -ge $((base + 3)) ] || { echo "$m: during=$during base=$base: no hidden attempts?"; return 1; }
+    [ "$after" -eq "$base" ] || { echo "$m: after=$after base=$base: descriptors left behind"; return 1; }
+    [ "$end" -eq "$base" ] || { echo "$m: end=$end base=$base"; return 1; }
+    [ "$m" = close ] && assert_line "reused yes"
+    [ "$m" = close ] || assert_line "replaced yes"
+    assert_line "new socket connect 0 0, SO_ERROR 0"
+  done
+}
