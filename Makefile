@@ -20,7 +20,7 @@ B         := build
 SRC       := $(sort $(wildcard src/*.c))
 LIBOBJ    := $(SRC:src/%.c=$(B)/obj/%.o)
 # The pure core the unit tests link (no hooks, no real-symbol table).
-CORE      := addr book plan config log ready
+CORE      := addr book plan config log ready highfd
 CORESRC   := $(CORE:%=src/%.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))
@@ -28,7 +28,7 @@ TESTBIN   := $(TESTSRC:tests/%.c=$(B)/tests/%)
 CLIENTSRC := $(sort $(wildcard tests/clients/*.c))
 CLIENTBIN := $(CLIENTSRC:tests/clients/%.c=$(B)/clients/%)
 
-.PHONY: all clean check check-unit check-bats clients demo install uninstall
+.PHONY: all bench clean check check-unit check-bats clients demo install uninstall
 
 all: $(B)/libtryall.so $(B)/tryall-run
 
@@ -66,6 +66,11 @@ check-bats: all clients
 
 demo: all clients
 	sh bats/demo.sh
+
+# A benchmark, not a test: prints figures (docs/performance.md), asserts nothing.
+# The namespace parts need root; the hot path does not.
+bench: all
+	CC="$(CC)" CFLAGS="$(CFLAGS)" bash bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)

@@ -23,6 +23,7 @@ static struct entry table[BOOK_CAPACITY];
  * the lock for the common case of a target that was never resolved here. */
 #define FILTER_BITS 8192u
 static uint8_t filter[FILTER_BITS / 8];
+static int filter_any;
 static uint64_t next_seq = 1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 TLOCK_HELD(held);
@@ -50,8 +51,17 @@ static void filter_rebuild(void)
             unsigned h = hash(&table[i].list.a[j]);
             f[h / 8] |= (uint8_t)(1u << (h % 8));
         }
-    for (unsigned i = 0; i < sizeof f; i++)
+    int any = 0;
+    for (unsigned i = 0; i < sizeof f; i++) {
         __atomic_store_n(&filter[i], f[i], __ATOMIC_RELAXED);
+        any |= f[i];
+    }
+    __atomic_store_n(&filter_any, any != 0, __ATOMIC_RELEASE);
+}
+
+int book_nonempty(void)
+{
+    return __atomic_load_n(&filter_any, __ATOMIC_ACQUIRE);
 }
 
 int book_maybe_has(const struct tryall_addr *target)

@@ -30,6 +30,10 @@ int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n,
  * Returns 1 when found, 0 otherwise. */
 int book_lookup(const struct tryall_addr *target, uint64_t now_ms, struct tryall_list *out);
 
+/* Cheap, lock-free: 0 when the book holds nothing at all (then connect()
+ * need not even look at the address). */
+int book_nonempty(void);
+
 /* Cheap, lock-free pre-check: 0 means target is certainly not in the book. */
 int book_maybe_has(const struct tryall_addr *target);
 

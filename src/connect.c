@@ -11,6 +11,7 @@
 #include "hooks.h"
 #include "race.h"
 #include "real.h"
+#include "usermem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,11 +138,8 @@ static int connect_blocking(int fd, struct race *r, int timeout_errno)
  * Returns 1 when the kernel should answer (after unlocking), else the result. */
 static int connect_again(int fd, struct race *r)
 {
-    uint64_t now = tryall_now_ms();
-    if (r->phase == RACE_RUNNING) {
-        race_check(r, now);
-        race_advance(r, now);
-    }
+    if (r->phase == RACE_RUNNING)
+        race_settle_now(r, tryall_now_ms());
     if (r->phase == RACE_WON) {
         race_retire(r);
         fdt_unlock();
@@ -166,41 +164,91 @@ static int connect_again(int fd, struct race *r)
 }
 
 /* Is this connect one we race? Fills list, target and the socket's family. */
+/* Is this connect one we race? The app's address is read only when the book
+ * holds something, and then through usermem (the kernel, not us, answers
+ * EFAULT for an unreadable one); the copy goes to *copy. */
 static int eligible(int fd, const struct sockaddr *sa, socklen_t len, uint64_t now,
-                    struct tryall_addr *target, struct tryall_list *list, int *domain)
+                    struct sockaddr_storage *copy, struct tryall_addr *target,
+                    struct tryall_list *list, int *domain)
 {
-    if (!sa || addr_from_sockaddr(sa, len, target) != 0 || !book_maybe_has(target) ||
+    if (!book_nonempty() || !sa || len < sizeof(sa_family_t) || len > sizeof *copy ||
+        usermem_copy(copy, sa, len) != 0)
+        return 0;
+    const struct sockaddr *c = (const struct sockaddr *)copy;
+    if (addr_from_sockaddr(c, len, target) != 0 || !book_maybe_has(target) ||
         !book_lookup(target, now, list))
         return 0;
-    int type = 0, proto = 0;
-    socklen_t l1 = sizeof type, l2 = sizeof *domain, l3 = sizeof proto;
+    int type = 0, proto = 0, v6only = 0;
+    socklen_t l1 = sizeof type, l2 = sizeof *domain, l3 = sizeof proto, l4 = sizeof v6only;
     const struct tryall_real *rl = real();
-    return rl->getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 && type == SOCK_STREAM &&
-           rl->getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &l2) == 0 && *domain == sa->sa_family &&
-           rl->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l3) == 0 &&
-           (proto == IPPROTO_TCP || proto == 0);
+    if (rl->getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) != 0 || type != SOCK_STREAM ||
+        rl->getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &l2) != 0 || *domain != c->sa_family ||
+        rl->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l3) != 0 ||
+        (proto != IPPROTO_TCP && proto != 0))
+        return 0;
+    /* A v4-mapped target on an IPV6_V6ONLY socket cannot work: libc's error. */
+    if (*domain == AF_INET6 && target->family == AF_INET &&
+        (rl->getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l4) != 0 || v6only))
+        return 0;
+    return 1;
+}
+
+/* What the kernel checks of connect's address before it looks at the
+ * socket's state, in its order: -1 with errno (EINVAL, EFAULT), else 0 with
+ * *family set. */
+static int connect_args(const struct sockaddr *sa, socklen_t len, sa_family_t *family)
+{
+    struct sockaddr_storage ss;
+    if ((int)len < 0 || len > sizeof ss) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (len > 0 && usermem_copy(&ss, sa, len) != 0) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (len < sizeof *family) {
+        errno = EINVAL;
+        return -1;
+    }
+    *family = ss.ss_family;
+    return 0;
 }
 
 int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
     const struct tryall_real *rl = real();
 
-    if (fdt_peek(fd) && fdt_lock() == 0) {
-        struct race *r = fdt_get(fd);
-        if (r) {
-            int rc = connect_again(fd, r);
-            if (rc != 1)
-                return rc;
-        } else {
-            fdt_unlock();
+    if (fdt_peek(fd)) {
+        sa_family_t family;
+        if (connect_args(sa, len, &family) != 0)
+            return -1;
+        if (fdt_lock() == 0) {
+            struct race *r = fdt_get(fd);
+            if (r && family == AF_UNSPEC) {
+                /* The app disconnects: a running race ends here; a lost one
+                 * keeps its error for SO_ERROR, as the kernel keeps sk_err. */
+                if (r->phase != RACE_LOST)
+                    race_retire(r);
+                fdt_unlock();
+                return rl->connect(fd, sa, len);
+            }
+            if (r) {
+                int rc = connect_again(fd, r);
+                if (rc != 1)
+                    return rc;
+            } else {
+                fdt_unlock();
+            }
         }
     }
 
+    struct sockaddr_storage copy;
     struct tryall_addr target;
     struct tryall_list list;
     int domain = 0;
     uint64_t now = tryall_now_ms();
-    if (!eligible(fd, sa, len, now, &target, &list, &domain))
+    if (!eligible(fd, sa, len, now, &copy, &target, &list, &domain))
         return rl->connect(fd, sa, len);
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
@@ -225,7 +273,8 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
 
     struct race *r = NULL;
     if (fdt_lock() == 0) {
-        r = race_new(fd, domain, sa, &list, &target, e, bound ? &local : NULL, local_len, now);
+        r = race_new(fd, domain, (struct sockaddr *)&copy, &list, &target, e,
+                     bound ? &local : NULL, local_len, now);
         if (r && race_enter(r) != 0) {
             race_free(r);
             r = NULL;
@@ -246,17 +295,23 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
     }
     race_advance(r, now);
     if (r->phase == RACE_WON) {
+        /* Won already (loopback is that fast): the winner is on fd, and the
+         * app hears EINPROGRESS as the kernel would say for any TCP connect. */
         race_retire(r);
         fdt_unlock();
-        return 0;
+        errno = EINPROGRESS;
+        return -1;
     }
-    if (r->phase == RACE_LOST) {
+    if (r->phase == RACE_LOST && e != EINPROGRESS) {
+        /* Every address failed at once, the app's own included: say so now. */
         e = r->error;
         race_retire(r);
         fdt_unlock();
         errno = e;
         return -1;
     }
+    /* Running, or lost after the app's own connect said EINPROGRESS: the
+     * verdict comes as the kernel would give it, through poll and SO_ERROR. */
     fdt_unlock();
     errno = EINPROGRESS;
     return -1;
@@ -265,11 +320,8 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
 /* Under the lock: bring r up to date without waiting; retire it once won. */
 static void refresh(struct race *r)
 {
-    if (r->phase == RACE_RUNNING && !r->dead) {
-        uint64_t now = tryall_now_ms();
-        race_check(r, now);
-        race_advance(r, now);
-    }
+    if (r->phase == RACE_RUNNING && !r->dead)
+        race_settle_now(r, tryall_now_ms());
     if (r->phase == RACE_WON || r->dead)
         race_retire(r);
 }

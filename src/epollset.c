@@ -7,8 +7,13 @@
 #include "fdtable.h"
 #include "race.h"
 #include "real.h"
+#include "usermem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 static struct epreg *find(int fd, int epfd)
@@ -20,6 +25,23 @@ static struct epreg *find(int fd, int epfd)
     return NULL;
 }
 
+/* One registration of fd in epfd appears (+1) or goes (-1): if fd races, the
+ * set's count of racing descriptors follows. */
+static void count_one(int fd, int epfd, int delta)
+{
+    struct race *r = fdt_get(fd);
+    struct fdslot *e = r && r->in_table && r->fd == fd ? fdt_slot(epfd, 1) : NULL;
+    if (e && (delta > 0 || e->ep_racing > 0))
+        __atomic_store_n(&e->ep_racing, e->ep_racing + (unsigned)delta, __ATOMIC_RELEASE);
+}
+
+void epset_count(struct race *r, int delta)
+{
+    struct fdslot *s = fdt_slot(r->fd, 0);
+    for (struct epreg *g = s ? s->regs : NULL; g; g = g->next)
+        count_one(r->fd, g->epfd, delta);
+}
+
 static void forget_one(int fd, int epfd)
 {
     struct fdslot *s = fdt_slot(fd, 0);
@@ -28,6 +50,7 @@ static void forget_one(int fd, int epfd)
     for (struct epreg **p = &s->regs; *p; p = &(*p)->next)
         if ((*p)->epfd == epfd) {
             struct epreg *g = *p;
+            count_one(fd, epfd, -1);
             *p = g->next;
             free(g);
             struct fdslot *e = fdt_slot(epfd, 0);
@@ -53,6 +76,7 @@ static void record(int epfd, int op, int fd, const struct epoll_event *ev)
         g->next = s->regs;
         __atomic_store_n(&s->regs, g, __ATOMIC_RELEASE);
         e->ep_regs++;
+        count_one(fd, epfd, +1);
     }
 }
 
@@ -68,6 +92,42 @@ static int attempt_running(const struct race *r, unsigned i)
     return i < r->plan.n && r->plan.state[i] == ATT_RUNNING && r->afd[i] >= 0;
 }
 
+static int is_epoll_fd(int epfd)
+{
+    char path[40], link[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", epfd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0)
+        return 1;   /* cannot tell (no /proc): let the call through */
+    link[n] = '\0';
+    return strcmp(link, "anon_inode:[eventpoll]") == 0;
+}
+
+#define EXCLUSIVE_OK (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+
+/* For a racing fd (whose kernel entry we do not let the app touch): the
+ * checks epoll_ctl makes before it looks the entry up, in the kernel's order.
+ * 0, or -1 with errno. The event, when the op has one, is copied to *copy. */
+static int ctl_args(int epfd, int op, int fd, const struct epoll_event *ev, struct epoll_event *copy)
+{
+    int has_event = op != EPOLL_CTL_DEL;
+    int e = 0;
+    if (has_event && usermem_copy(copy, ev, sizeof *copy) != 0)
+        e = EFAULT;
+    else if (fcntl(epfd, F_GETFD) < 0)
+        e = EBADF;
+    else if (epfd == fd || !is_epoll_fd(epfd))
+        e = EINVAL;
+    else if (has_event && (copy->events & EPOLLEXCLUSIVE) &&
+             (op == EPOLL_CTL_MOD || (op == EPOLL_CTL_ADD && (copy->events & ~EXCLUSIVE_OK))))
+        e = EINVAL;
+    else if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
+        e = EINVAL;
+    if (e)
+        errno = e;
+    return e ? -1 : 0;
+}
+
 int epset_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
     const struct tryall_real *rl = real();
@@ -79,15 +139,15 @@ int epset_ctl(int epfd, int op, int fd, struct epoll_event *ev)
         return rc;
     }
     /* fd is racing: the kernel set holds our tags, the app's wishes stay here. */
+    struct epoll_event copy;
+    if (ctl_args(epfd, op, fd, ev, &copy) != 0)
+        return -1;
+    ev = &copy;
     struct epreg *g = find(fd, epfd);
     switch (op) {
     case EPOLL_CTL_ADD: {
         if (g) {
             errno = EEXIST;
-            return -1;
-        }
-        if (!ev) {
-            errno = EFAULT;
             return -1;
         }
         struct epoll_event t = tag(r, 0);
@@ -104,12 +164,8 @@ int epset_ctl(int epfd, int op, int fd, struct epoll_event *ev)
         return 0;
     }
     case EPOLL_CTL_MOD:
-        if (!g) {
-            errno = ENOENT;
-            return -1;
-        }
-        if (!ev) {
-            errno = EFAULT;
+        if (!g || (g->ev.events & EPOLLEXCLUSIVE)) {
+            errno = g ? EINVAL : ENOENT;
             return -1;
         }
         g->ev = *ev;
@@ -154,6 +210,7 @@ void epset_forget_fd(int fd)
     if (s->ep_regs) {
         fdt_each(drop_epfd, &fd);
         s->ep_regs = 0;
+        __atomic_store_n(&s->ep_racing, 0, __ATOMIC_RELEASE);
     }
 }
 

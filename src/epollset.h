@@ -28,6 +28,10 @@ const struct epoll_event *epset_app_event(const struct race *r, int epfd);
 uint64_t epset_tag(int fd, unsigned i);
 int epset_untag(uint64_t v, int *fd, unsigned *i);
 
+/* r enters (+1) or leaves (-1) the table: count it in each of its sets, so
+ * that a wait on a set with no racing descriptor takes the fast path. */
+void epset_count(struct race *r, int delta);
+
 void epset_race_started(struct race *r);
 void epset_attempt_started(struct race *r, unsigned i);
 void epset_attempt_closing(struct race *r, unsigned i);

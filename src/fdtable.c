@@ -97,6 +97,14 @@ int fdt_peek_any(int fd)
            __atomic_load_n(&s->ep_regs, __ATOMIC_ACQUIRE);
 }
 
+int fdt_peek_epoll(int epfd)
+{
+    if (epfd < 0 || (unsigned)epfd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
+        return 0;
+    struct fdslot *chunk = __atomic_load_n(&chunks[epfd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk && __atomic_load_n(&chunk[epfd % FDT_CHUNK].ep_racing, __ATOMIC_ACQUIRE) != 0;
+}
+
 int fdt_peek(int fd)
 {
     if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)

@@ -36,6 +36,7 @@ struct fdslot {
     struct race *race;
     struct epreg *regs;         /* this descriptor's registrations */
     unsigned ep_regs;           /* registrations held by this descriptor as an epoll set */
+    unsigned ep_racing;         /* races in the table with a registration in this set */
 };
 
 /* Call fn for every slot that exists (under the lock). */
@@ -62,5 +63,6 @@ static inline int fdt_active(void)
 /* Lock-free hints: may fd have a race? any state at all? */
 int fdt_peek(int fd);
 int fdt_peek_any(int fd);
+int fdt_peek_epoll(int epfd);   /* may epfd hold a racing descriptor? */
 
 #endif

@@ -11,6 +11,7 @@
 #include "lock.h"
 #include "log.h"
 #include "race.h"
+#include "usermem.h"
 
 #include <pthread.h>
 
@@ -30,6 +31,7 @@ static void parent(void)
 
 static void child(void)
 {
+    usermem_forget_pid();
     log_fork(TLOCK_FORK_CHILD);
     book_fork(TLOCK_FORK_CHILD);
     fdt_fork(TLOCK_FORK_CHILD);

@@ -38,7 +38,10 @@ ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *sa,
                        socklen_t *len);
 
-/* The waits, slow path (some descriptor races). timeout NULL = forever. */
+/* The waits, slow path (some descriptor races). timeout NULL = forever.
+ * WAIT_LIBC: nothing of ours is involved, or the arguments are the kernel's
+ * to reject: the hook calls libc as the app did. */
+#define WAIT_LIBC (-2)
 int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask);
 int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *timeout,
                 const sigset_t *mask, struct timespec *left);

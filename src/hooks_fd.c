@@ -3,7 +3,8 @@
  * its hidden attempts closed, with the app's last copy) and forget its epoll
  * registrations, so a new socket reusing the number starts clean. dup, dup2,
  * dup3 and fcntl(F_DUPFD*) of a racing descriptor make the copy follow the
- * race. getsockopt(SO_ERROR) and getpeername answer as TIP 427 describes.
+ * race. setsockopt on a racing descriptor reaches every attempt.
+ * getsockopt(SO_ERROR) and getpeername answer as TIP 427 describes.
  * Must never hold the fdtable lock across the real close (it may linger), and
  * never answer differently from libc for a descriptor that has no race. */
 #include "epollset.h"
@@ -11,6 +12,7 @@
 #include "hooks.h"
 #include "race.h"
 #include "real.h"
+#include "usermem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,13 +144,30 @@ TRYALL_EXPORT int fcntl64(int fd, int cmd, ...)
 TRYALL_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
     int mine;
-    if (level != SOL_SOCKET || name != SO_ERROR || !fdt_peek(fd) || !tryall_so_error(fd, &mine))
+    socklen_t l;
+    /* The kernel reads *len before it takes (and clears) the socket's error:
+     * with an unreadable len nothing is consumed, here either. */
+    if (level != SOL_SOCKET || name != SO_ERROR || !fdt_peek(fd) || usermem_copy(&l, len, sizeof l) != 0 ||
+        !tryall_so_error(fd, &mine))
         return real()->getsockopt(fd, level, name, val, len);
-    /* The kernel validates the arguments; we only change the value. */
+    /* The kernel validates the rest (and answers EFAULT for a bad val, the
+     * error then being consumed, as ours is); we only change the value. */
     int rc = real()->getsockopt(fd, level, name, val, len);
-    if (rc == 0 && val && len) {
+    if (rc == 0 && val && (int)*len > 0) {
         size_t n = *len < sizeof mine ? *len : sizeof mine;
         memcpy(val, &mine, n);
+    }
+    return rc;
+}
+
+TRYALL_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    int rc = real()->setsockopt(fd, level, name, val, len);
+    if (rc == 0 && fdt_peek(fd) && fdt_lock() == 0) {
+        struct race *r = fdt_get(fd);
+        if (r && r->fd == fd)
+            race_mirror_option(r, level, name, val, len);   /* the kernel read val: it is readable */
+        fdt_unlock();
     }
     return rc;
 }

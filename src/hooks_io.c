@@ -8,8 +8,10 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "real.h"
+#include "usermem.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <unistd.h>
 
 /* Answer -1 here (errno set) instead of calling libc? */
@@ -21,6 +23,14 @@ static inline int answered(int fd)
         return 1;
     }
     return 0;
+}
+
+/* Arguments the kernel rejects before it looks at the socket go straight to
+ * libc, racing or not: the app gets the kernel's own EINVAL or EFAULT. */
+static int readable_msg(const struct msghdr *msg)
+{
+    struct msghdr m;
+    return usermem_copy(&m, msg, sizeof m) == 0;
 }
 
 TRYALL_EXPORT ssize_t read(int fd, void *buf, size_t n)
@@ -39,14 +49,14 @@ TRYALL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 
 TRYALL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-    if (answered(fd))
+    if (cnt >= 0 && cnt <= IOV_MAX && answered(fd))
         return -1;
     return real()->readv(fd, iov, cnt);
 }
 
 TRYALL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-    if (answered(fd))
+    if (cnt >= 0 && cnt <= IOV_MAX && answered(fd))
         return -1;
     return real()->writev(fd, iov, cnt);
 }
@@ -67,7 +77,7 @@ TRYALL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct so
 
 TRYALL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-    if (answered(fd))
+    if (fdt_peek(fd) && readable_msg(msg) && answered(fd))
         return -1;
     return real()->recvmsg(fd, msg, flags);
 }
@@ -89,7 +99,7 @@ TRYALL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const
 
 TRYALL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-    if (answered(fd))
+    if (fdt_peek(fd) && readable_msg(msg) && answered(fd))
         return -1;
     return real()->sendmsg(fd, msg, flags);
 }

@@ -12,6 +12,12 @@
 #include <netinet/in.h>
 #include <string.h>
 
+/* Two or more addresses? (A single one is never remembered: say so cheaply.) */
+static int several(const struct hostent *he)
+{
+    return he && he->h_addr_list && he->h_addr_list[0] && he->h_addr_list[1];
+}
+
 static void remember_addrinfo(const char *node, const struct addrinfo *res)
 {
     struct tryall_addr a[BOOK_MAX_ADDRS];
@@ -49,7 +55,7 @@ TRYALL_EXPORT int getaddrinfo(const char *node, const char *service,
                               const struct addrinfo *hints, struct addrinfo **res)
 {
     int rc = real()->getaddrinfo(node, service, hints, res);
-    if (rc == 0 && node && res && *res && !tryall_disabled()) {
+    if (rc == 0 && node && res && *res && (*res)->ai_next && !tryall_disabled()) {
         int e = errno;
         remember_addrinfo(node, *res);
         errno = e;
@@ -60,7 +66,7 @@ TRYALL_EXPORT int getaddrinfo(const char *node, const char *service,
 TRYALL_EXPORT struct hostent *gethostbyname(const char *name)
 {
     struct hostent *he = real()->gethostbyname(name);
-    if (he && !tryall_disabled()) {
+    if (several(he) && !tryall_disabled()) {
         int e = errno;
         remember_hostent(name, he);
         errno = e;
@@ -71,7 +77,7 @@ TRYALL_EXPORT struct hostent *gethostbyname(const char *name)
 TRYALL_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
     struct hostent *he = real()->gethostbyname2(name, af);
-    if (he && !tryall_disabled()) {
+    if (several(he) && !tryall_disabled()) {
         int e = errno;
         remember_hostent(name, he);
         errno = e;
@@ -83,7 +89,7 @@ TRYALL_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *b
                                   struct hostent **result, int *h_errnop)
 {
     int rc = real()->gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-    if (rc == 0 && result && *result && !tryall_disabled()) {
+    if (rc == 0 && result && several(*result) && !tryall_disabled()) {
         int e = errno;
         remember_hostent(name, *result);
         errno = e;
@@ -95,7 +101,7 @@ TRYALL_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret
                                    size_t buflen, struct hostent **result, int *h_errnop)
 {
     int rc = real()->gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
-    if (rc == 0 && result && *result && !tryall_disabled()) {
+    if (rc == 0 && result && several(*result) && !tryall_disabled()) {
         int e = errno;
         remember_hostent(name, *result);
         errno = e;

@@ -7,38 +7,54 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "real.h"
+#include "usermem.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 extern void __chk_fail(void) __attribute__((noreturn));
 
-static int valid_ts(const struct timespec *t)
+/* The app's timespec, copied (NULL = forever). 0 fine, -1 for the kernel to
+ * reject (unreadable, or out of range). */
+static int copy_ts(const struct timespec *tmo, struct timespec *out, const struct timespec **use)
 {
-    return !t || (t->tv_sec >= 0 && t->tv_nsec >= 0 && t->tv_nsec < 1000000000);
+    *use = NULL;
+    if (!tmo)
+        return 0;
+    if (usermem_copy(out, tmo, sizeof *out) != 0 || out->tv_sec < 0 || out->tv_nsec < 0 ||
+        out->tv_nsec >= 1000000000)
+        return -1;
+    *use = out;
+    return 0;
 }
 
-static int any_racing(const struct pollfd *fds, nfds_t n)
+static const struct timespec *ms_ts(int ms, struct timespec *out)
 {
-    for (nfds_t i = 0; i < n; i++)
-        if (fdt_peek(fds[i].fd))
-            return 1;
-    return 0;
+    if (ms < 0)
+        return NULL;
+    out->tv_sec = ms / 1000;
+    out->tv_nsec = (long)(ms % 1000) * 1000000;
+    return out;
 }
 
 TRYALL_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    if (!fdt_active() || !fds || !any_racing(fds, nfds))
+    if (!fdt_active())
         return real()->poll(fds, nfds, timeout);
-    struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000 };
-    return wait_poll(fds, nfds, timeout < 0 ? NULL : &ts, NULL);
+    struct timespec ts;
+    int rc = wait_poll(fds, nfds, ms_ts(timeout, &ts), NULL);
+    return rc == WAIT_LIBC ? real()->poll(fds, nfds, timeout) : rc;
 }
 
 TRYALL_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo, const sigset_t *mask)
 {
-    if (!fdt_active() || !fds || !valid_ts(tmo) || !any_racing(fds, nfds))
+    struct timespec ts;
+    const struct timespec *t;
+    if (!fdt_active() || copy_ts(tmo, &ts, &t) != 0)
         return real()->ppoll(fds, nfds, tmo, mask);
-    return wait_poll(fds, nfds, tmo, mask);
+    int rc = wait_poll(fds, nfds, t, mask);
+    return rc == WAIT_LIBC ? real()->ppoll(fds, nfds, tmo, mask) : rc;
 }
 
 TRYALL_EXPORT int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
@@ -56,33 +72,64 @@ TRYALL_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct time
     return ppoll(fds, nfds, tmo, mask);
 }
 
-static int sets_racing(int nfds, const fd_set *rd, const fd_set *wr, const fd_set *ex)
+/* select's sets, copied: 0, or -1 when one is unreadable (the kernel's EFAULT). */
+struct sets {
+    fd_set s[3];
+    fd_set *p[3];
+};
+
+static int copy_sets(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct sets *c)
 {
-    for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
-        if (((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex))) &&
-            fdt_peek(fd))
-            return 1;
+    fd_set *app[3] = { rd, wr, ex };
+    size_t bytes = ((size_t)nfds + 8 * sizeof(long) - 1) / (8 * sizeof(long)) * sizeof(long);
+    for (int k = 0; k < 3; k++) {
+        FD_ZERO(&c->s[k]);
+        c->p[k] = app[k] ? &c->s[k] : NULL;
+        if (app[k] && usermem_copy(&c->s[k], app[k], bytes) != 0)
+            return -1;
+    }
     return 0;
+}
+
+static int sets_racing(int nfds, const struct sets *c)
+{
+    for (int fd = 0; fd < nfds; fd++)
+        for (int k = 0; k < 3; k++)
+            if (c->p[k] && FD_ISSET(fd, c->p[k]) && fdt_peek(fd))
+                return 1;
+    return 0;
+}
+
+static void give_back(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct sets *c)
+{
+    fd_set *app[3] = { rd, wr, ex };
+    size_t bytes = ((size_t)nfds + 8 * sizeof(long) - 1) / (8 * sizeof(long)) * sizeof(long);
+    for (int k = 0; k < 3; k++)
+        if (app[k])
+            memcpy(app[k], &c->s[k], bytes);
 }
 
 TRYALL_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
-    if (!fdt_active() || nfds < 0 || nfds > FD_SETSIZE || !sets_racing(nfds, rd, wr, ex) ||
-        (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)))
+    struct sets c;
+    struct timeval t;
+    if (!fdt_active() || nfds <= 0 || nfds > FD_SETSIZE || copy_sets(nfds, rd, wr, ex, &c) != 0 ||
+        (tv && (usermem_copy(&t, tv, sizeof t) != 0 || t.tv_sec < 0 || t.tv_usec < 0)) ||
+        !sets_racing(nfds, &c))
         return real()->select(nfds, rd, wr, ex, tv);
     struct timespec ts, left;
     if (tv) {
-        ts.tv_sec = tv->tv_sec + tv->tv_usec / 1000000;
-        ts.tv_nsec = (tv->tv_usec % 1000000) * 1000;
+        ts.tv_sec = t.tv_sec + t.tv_usec / 1000000;
+        ts.tv_nsec = (t.tv_usec % 1000000) * 1000;
     }
-    int rc = wait_select(nfds, rd, wr, ex, tv ? &ts : NULL, NULL, tv ? &left : NULL);
-    if (rc == -2)
+    int rc = wait_select(nfds, c.p[0], c.p[1], c.p[2], tv ? &ts : NULL, NULL, tv ? &left : NULL);
+    if (rc == WAIT_LIBC)
         return real()->select(nfds, rd, wr, ex, tv);
+    if (rc >= 0)
+        give_back(nfds, rd, wr, ex, &c);
     if (tv) {
-        int e = errno;
         tv->tv_sec = left.tv_sec;
         tv->tv_usec = left.tv_nsec / 1000;
-        errno = e;
     }
     return rc;
 }
@@ -90,30 +137,37 @@ TRYALL_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct ti
 TRYALL_EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *tmo,
                           const sigset_t *mask)
 {
-    if (!fdt_active() || nfds < 0 || nfds > FD_SETSIZE || !valid_ts(tmo) ||
-        !sets_racing(nfds, rd, wr, ex))
+    struct sets c;
+    struct timespec ts;
+    const struct timespec *t;
+    if (!fdt_active() || nfds <= 0 || nfds > FD_SETSIZE || copy_ts(tmo, &ts, &t) != 0 ||
+        copy_sets(nfds, rd, wr, ex, &c) != 0 || !sets_racing(nfds, &c))
         return real()->pselect(nfds, rd, wr, ex, tmo, mask);
-    int rc = wait_select(nfds, rd, wr, ex, tmo, mask, NULL);
-    if (rc == -2)
+    int rc = wait_select(nfds, c.p[0], c.p[1], c.p[2], t, mask, NULL);
+    if (rc == WAIT_LIBC)
         return real()->pselect(nfds, rd, wr, ex, tmo, mask);
+    if (rc >= 0)
+        give_back(nfds, rd, wr, ex, &c);
     return rc;
 }
 
 TRYALL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int maxevents, int timeout)
 {
-    if (!fdt_active() || maxevents <= 0 || !ev)
+    if (!fdt_active() || !fdt_peek_epoll(epfd) || maxevents <= 0 || !ev)
         return real()->epoll_wait(epfd, ev, maxevents, timeout);
-    struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000 };
-    return wait_epoll(epfd, ev, maxevents, timeout < 0 ? NULL : &ts, NULL);
+    struct timespec ts;
+    int rc = wait_epoll(epfd, ev, maxevents, ms_ts(timeout, &ts), NULL);
+    return rc == WAIT_LIBC ? real()->epoll_wait(epfd, ev, maxevents, timeout) : rc;
 }
 
 TRYALL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int maxevents, int timeout,
                               const sigset_t *mask)
 {
-    if (!fdt_active() || maxevents <= 0 || !ev)
+    if (!fdt_active() || !fdt_peek_epoll(epfd) || maxevents <= 0 || !ev)
         return real()->epoll_pwait(epfd, ev, maxevents, timeout, mask);
-    struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000 };
-    return wait_epoll(epfd, ev, maxevents, timeout < 0 ? NULL : &ts, mask);
+    struct timespec ts;
+    int rc = wait_epoll(epfd, ev, maxevents, ms_ts(timeout, &ts), mask);
+    return rc == WAIT_LIBC ? real()->epoll_pwait(epfd, ev, maxevents, timeout, mask) : rc;
 }
 
 TRYALL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int maxevents,
@@ -123,9 +177,12 @@ TRYALL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int maxevents,
         errno = ENOSYS;
         return -1;
     }
-    if (!fdt_active() || maxevents <= 0 || !ev || !valid_ts(tmo))
+    struct timespec ts;
+    const struct timespec *t;
+    if (!fdt_active() || !fdt_peek_epoll(epfd) || maxevents <= 0 || !ev || copy_ts(tmo, &ts, &t) != 0)
         return real()->epoll_pwait2(epfd, ev, maxevents, tmo, mask);
-    return wait_epoll(epfd, ev, maxevents, tmo, mask);
+    int rc = wait_epoll(epfd, ev, maxevents, t, mask);
+    return rc == WAIT_LIBC ? real()->epoll_pwait2(epfd, ev, maxevents, tmo, mask) : rc;
 }
 
 TRYALL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "epollset.h"
 #include "fdtable.h"
+#include "highfd.h"
 #include "log.h"
 #include "real.h"
 #include "sockopt.h"
@@ -82,6 +83,8 @@ int race_is_bound(const struct sockaddr_storage *local, socklen_t len)
     return memcmp(la.bytes, any, la.family == AF_INET ? 4 : 16) != 0;
 }
 
+static void peek_attempt(struct race *r, unsigned i, uint64_t now_ms);
+
 struct race *race_new(int fd, int family, const struct sockaddr *target,
                       const struct tryall_list *list, const struct tryall_addr *target_addr,
                       int first_errno, const struct sockaddr_storage *bound_to,
@@ -115,8 +118,15 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
     }
 
     struct tryall_addr order[PLAN_MAX];
-    unsigned n = plan_order(list, target_addr, r->bound ? target_addr->family : 0, order, PLAN_MAX);
+    int only = r->bound ? target_addr->family : 0, v6only = 0;
+    socklen_t vl = sizeof v6only;
+    if (family == AF_INET6 && real()->getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vl) == 0 &&
+        v6only)
+        only = AF_INET6;   /* the app asked for IPv6 only */
+    unsigned n = plan_order(list, target_addr, only, order, PLAN_MAX);
     plan_init(&r->plan, order, n, tryall_config()->delay_ms);
+    r->opts_family = family;
+    sockopt_snapshot(fd, family, &r->opts);
     plan_started(&r->plan, 0, now_ms);
     r->started_ms[0] = now_ms;
     r->afd[0] = fd;
@@ -126,6 +136,8 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
         log_attempt(r, TRYALL_LOG_FAIL, 0, "failed", first_errno, now_ms);
     }
     epset_race_started(r);
+    if (first_errno == EINPROGRESS)
+        peek_attempt(r, 0, now_ms);
     return r;
 }
 
@@ -149,7 +161,9 @@ static int start_hidden(struct race *r, unsigned i)
     int s = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, r->protocol);
     if (s < 0)
         return -errno;
-    sockopt_copy(r->fd, r->family, s, fam);
+    s = highfd_park(s);
+    sockopt_apply(&r->opts, r->opts_family, s, fam);
+    r->afam[i] = fam;
     if (r->bound) {
         struct sockaddr_storage l = r->local;
         if (l.ss_family == AF_INET)
@@ -207,10 +221,7 @@ static int hand_over(struct race *r, unsigned w)
         return -1;
     }
     if (w > 0) {
-        int wfam = 0;
-        socklen_t l = sizeof wfam;
-        real()->getsockopt(r->afd[w], SOL_SOCKET, SO_DOMAIN, &wfam, &l);
-        sockopt_copy(r->fd, r->family, r->afd[w], wfam);
+        int wfam = r->afam[w];
         epset_attempt_closing(r, w);
         if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
             return -1;
@@ -252,6 +263,15 @@ static void finish_won(struct race *r, unsigned w, uint64_t now_ms)
     log_attempt(r, w == 0 ? TRYALL_LOG_TRACE : TRYALL_LOG_FAIL, w, "won", 0, now_ms);
 }
 
+/* A connect that said EINPROGRESS may be decided already (loopback answers
+ * at once): look once, without waiting, so such a result counts now. */
+static void peek_attempt(struct race *r, unsigned i, uint64_t now_ms)
+{
+    struct pollfd p = { .fd = r->afd[i], .events = POLLOUT };
+    if (real()->poll(&p, 1, 0) > 0)
+        race_settle(r, i, now_ms);
+}
+
 int64_t race_advance(struct race *r, uint64_t now_ms)
 {
     while (r->phase == RACE_RUNNING && !r->dead) {
@@ -283,6 +303,8 @@ int64_t race_advance(struct race *r, uint64_t now_ms)
             } else if (rc < 0) {
                 plan_failed(&r->plan, i, -rc);
                 log_attempt(r, TRYALL_LOG_FAIL, i, "failed", -rc, now_ms);
+            } else {
+                peek_attempt(r, i, now_ms);
             }
             break;
         }
@@ -341,6 +363,17 @@ void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t
     }
 }
 
+void race_settle_now(struct race *r, uint64_t now_ms)
+{
+    for (unsigned k = 0; k <= PLAN_MAX && r->phase == RACE_RUNNING && !r->dead; k++) {
+        unsigned running = r->plan.running, next = r->plan.next;
+        race_check(r, now_ms);
+        race_advance(r, now_ms);
+        if (r->plan.running == running && r->plan.next == next)
+            break;
+    }
+}
+
 void race_check(struct race *r, uint64_t now_ms)
 {
     struct pollfd p[PLAN_MAX];
@@ -374,6 +407,7 @@ int race_enter(struct race *r)
         return -1;
     r->in_table = 1;
     race_link(r);
+    epset_count(r, +1);
     return 0;
 }
 
@@ -396,6 +430,7 @@ void race_retire(struct race *r)
 {
     if (!r->in_table)
         return;
+    epset_count(r, -1);
     r->in_table = 0;
     race_unlink(r);
     if (r->phase == RACE_LOST)
@@ -435,7 +470,9 @@ void race_detach_fd(struct race *r, int fd)
         return;
     }
     /* Another copy carries on: it becomes the race's descriptor. */
+    epset_count(r, -1);
     r->fd = r->alias[--r->naliases];
+    epset_count(r, +1);
     if (untable(r, fd))
         race_put(r);
 }
@@ -458,10 +495,20 @@ void race_close_range(unsigned first, unsigned last)
     }
 }
 
+void race_mirror_option(struct race *r, int level, int name, const void *val, socklen_t len)
+{
+    if (r->phase != RACE_RUNNING || !sockopt_note(&r->opts, r->opts_family, level, name, val, len))
+        return;
+    for (unsigned i = 1; i < r->plan.n; i++)
+        if (r->plan.state[i] == ATT_RUNNING && attempt_ours(r, i))
+            sockopt_apply_one(level, name, val, len, r->opts_family, r->afd[i], r->afam[i]);
+}
+
 void race_forget_all(void)
 {
     for (struct race *r = race_active, *nx; r; r = nx) {
         nx = r->next_active;
+        epset_count(r, -1);
         fdt_take(r->fd);
         for (unsigned k = 0; k < r->naliases; k++)
             fdt_take(r->alias[k]);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include "plan.h"
+#include "sockopt.h"
 
 enum race_phase { RACE_RUNNING, RACE_WON, RACE_LOST };
 
@@ -34,6 +35,9 @@ struct race {
     uint64_t t0_ms;
     struct plan plan;
     int afd[PLAN_MAX];               /* attempt sockets; afd[0] is fd itself */
+    int afam[PLAN_MAX];              /* their families */
+    struct sockopt_snap opts;        /* the app's options, for every attempt */
+    int opts_family;                 /* family of the socket they were read from */
     ino_t aino[PLAN_MAX];            /* identity of each hidden attempt socket */
     uint64_t started_ms[PLAN_MAX];
     int error;                       /* when RACE_LOST; reported once, then retired */
@@ -73,9 +77,17 @@ void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t
 /* Check every running attempt once without waiting (poll with timeout 0). */
 void race_check(struct race *r, uint64_t now_ms);
 
+/* Take in every outcome the kernel already knows and start what that makes
+ * due, repeatedly, without waiting: an attempt refused on loopback is known
+ * as soon as its connect returns, so a race can be decided right here. */
+void race_settle_now(struct race *r, uint64_t now_ms);
+
 /* In a forked child: drop every race (their hidden attempts belong to the
  * parent; the child keeps the app's descriptors as they are). */
 void race_forget_all(void);
+
+/* The app set an option on its racing socket: carry it to every attempt. */
+void race_mirror_option(struct race *r, int level, int name, const void *val, socklen_t len);
 
 /* Close every hidden attempt (never the app's fd) and free r. */
 void race_free(struct race *r);

@@ -30,6 +30,7 @@ void real_bind(void)
     BIND(dup2, "dup2");
     BIND(dup3, "dup3");
     BIND(getsockopt, "getsockopt");
+    BIND(setsockopt, "setsockopt");
     BIND(getpeername, "getpeername");
     BIND(poll, "poll");
     BIND(ppoll, "ppoll");

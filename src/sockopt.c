@@ -1,5 +1,7 @@
-/* sockopt.c - owns the table of socket options a winner must carry over
- * (set before connect where it matters: buffers, marks, device) and the copy.
+/* sockopt.c - owns the table of socket options a winner carries over, the
+ * per-race snapshot of the app's values and their copy onto attempt sockets.
+ * A fresh socket's values (per family) are read once per process; only the
+ * options where the app's socket differs are ever set on an attempt.
  * Must never touch the app's socket except to read it. */
 #include "sockopt.h"
 #include "real.h"
@@ -8,8 +10,9 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 enum { ANY = 0 };
 
@@ -49,42 +52,143 @@ static const struct opt opts[] = {
     { AF_INET6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IPPROTO_IP, IP_TTL, 0 },
     { AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, -1, -1, 0 },
 };
+#define NOPTS (sizeof opts / sizeof opts[0])
+_Static_assert(NOPTS <= SOCKOPT_MAX, "the snapshot holds every option");
 
-void sockopt_copy(int from, int from_family, int to, int to_family)
+static int applies(const struct opt *o, int family)
 {
-    const struct tryall_real *r = real();
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-        const struct opt *o = &opts[i];
-        if (o->family != ANY && o->family != from_family)
-            continue;
-        int level = o->level, name = o->name;
-        if (o->family != ANY && to_family != from_family) {
-            if (o->other_name < 0)
-                continue;
-            level = o->other_level;
-            name = o->other_name;
+    return o->family == ANY || o->family == family;
+}
+
+/* A fresh TCP socket's values, per family, read once. */
+static struct {
+    int ready;
+    socklen_t len[NOPTS];
+    char val[NOPTS][SOCKOPT_VAL];
+} fresh[2];
+static pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void read_fresh(int family)
+{
+    int k = family == AF_INET6;
+    if (__atomic_load_n(&fresh[k].ready, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&fresh_lock);
+    if (!fresh[k].ready) {
+        int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        for (unsigned i = 0; i < NOPTS; i++) {
+            fresh[k].len[i] = SOCKOPT_VAL;
+            if (s < 0 || !applies(&opts[i], family) ||
+                real()->getsockopt(s, opts[i].level, opts[i].name, fresh[k].val[i], &fresh[k].len[i]) != 0)
+                fresh[k].len[i] = 0;
         }
-        char want[64], have[64];
-        socklen_t wl = sizeof want, hl = sizeof have;
-        memset(want, 0, sizeof want);
-        memset(have, 0, sizeof have);
-        if (r->getsockopt(from, o->level, o->name, want, &wl) != 0)
-            continue;
-        if (r->getsockopt(to, level, name, have, &hl) != 0)
-            continue;
-        if (wl == hl && memcmp(want, have, wl) == 0)
-            continue;
-        if (o->level == SOL_SOCKET && o->name == SO_BINDTODEVICE) {
-            wl = (socklen_t)strnlen(want, IFNAMSIZ);
-            if (wl == 0)
-                continue;
-        }
-        if (o->doubled && wl == sizeof(int)) {
-            int v;
-            memcpy(&v, want, sizeof v);
-            v /= 2;
-            memcpy(want, &v, sizeof v);
-        }
-        setsockopt(to, level, name, want, wl);
+        if (s >= 0)
+            real()->close(s);
+        __atomic_store_n(&fresh[k].ready, 1, __ATOMIC_RELEASE);
     }
+    pthread_mutex_unlock(&fresh_lock);
+}
+
+void sockopt_snapshot(int fd, int family, struct sockopt_snap *s)
+{
+    int k = family == AF_INET6;
+    read_fresh(family);
+    s->n = 0;
+    for (unsigned i = 0; i < NOPTS; i++) {
+        if (!applies(&opts[i], family))
+            continue;
+        char v[SOCKOPT_VAL];
+        socklen_t l = sizeof v;
+        memset(v, 0, sizeof v);
+        if (real()->getsockopt(fd, opts[i].level, opts[i].name, v, &l) != 0 || l > SOCKOPT_VAL)
+            continue;
+        if (l == fresh[k].len[i] && memcmp(v, fresh[k].val[i], l) == 0)
+            continue;   /* the app left it as it comes */
+        s->set[s->n].opt = (unsigned char)i;
+        s->set[s->n].len = (unsigned char)l;
+        memcpy(s->set[s->n].val, v, l);
+        s->n++;
+    }
+}
+
+/* Set option i (its value as read from a socket of from_family) on `to`. */
+static void set_one(unsigned i, const char *val, socklen_t len, int from_family, int to, int to_family)
+{
+    const struct opt *o = &opts[i];
+    int level = o->level, name = o->name;
+    if (o->family != ANY && to_family != from_family) {
+        if (o->other_name < 0)
+            return;
+        level = o->other_level;
+        name = o->other_name;
+    }
+    char v[SOCKOPT_VAL];
+    memcpy(v, val, len);
+    if (o->level == SOL_SOCKET && o->name == SO_BINDTODEVICE)
+        len = (socklen_t)strnlen(v, len < IFNAMSIZ ? len : IFNAMSIZ);
+    if (o->doubled && len == sizeof(int)) {
+        int x;
+        memcpy(&x, v, sizeof x);
+        x /= 2;   /* the kernel doubles what is set and reports the double */
+        memcpy(v, &x, sizeof x);
+    }
+    real()->setsockopt(to, level, name, v, len);
+}
+
+void sockopt_apply(const struct sockopt_snap *s, int from_family, int to, int to_family)
+{
+    for (unsigned k = 0; k < s->n; k++)
+        set_one(s->set[k].opt, s->set[k].val, s->set[k].len, from_family, to, to_family);
+}
+
+static int find(int family, int level, int name)
+{
+    for (unsigned i = 0; i < NOPTS; i++)
+        if (applies(&opts[i], family) && opts[i].level == level && opts[i].name == name)
+            return (int)i;
+    return -1;
+}
+
+int sockopt_note(struct sockopt_snap *s, int from_family, int level, int name, const void *val,
+                 socklen_t len)
+{
+    int i = find(from_family, level, name);
+    if (i < 0 || len > SOCKOPT_VAL)
+        return 0;
+    unsigned k = 0;
+    while (k < s->n && s->set[k].opt != i)
+        k++;
+    if (k == s->n) {
+        if (s->n == SOCKOPT_MAX)
+            return 0;
+        s->n++;
+    }
+    s->set[k].opt = (unsigned char)i;
+    s->set[k].len = (unsigned char)len;
+    memcpy(s->set[k].val, val, len);
+    /* Buffers: what is noted is what was set, not the kernel's double. */
+    if (opts[i].doubled && len == sizeof(int)) {
+        int x;
+        memcpy(&x, s->set[k].val, sizeof x);
+        x *= 2;
+        memcpy(s->set[k].val, &x, sizeof x);
+    }
+    return 1;
+}
+
+void sockopt_apply_one(int level, int name, const void *val, socklen_t len, int from_family, int to,
+                       int to_family)
+{
+    int i = find(from_family, level, name);
+    if (i < 0 || len > SOCKOPT_VAL)
+        return;
+    char v[SOCKOPT_VAL];
+    memcpy(v, val, len);
+    if (opts[i].doubled && len == sizeof(int)) {
+        int x;
+        memcpy(&x, v, sizeof x);
+        x *= 2;   /* set_one halves it again */
+        memcpy(v, &x, sizeof x);
+    }
+    set_one((unsigned)i, v, len, from_family, to, to_family);
 }

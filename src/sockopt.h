@@ -1,12 +1,41 @@
-/* sockopt.h - owns copying the app's socket options onto an attempt socket.
+/* sockopt.h - owns the socket options a winner must carry over from the
+ * app's socket: read once per race (a snapshot), set on each attempt socket
+ * before its connect (buffers, marks and devices matter before the SYN), and
+ * kept up to date when the app sets one while the race runs.
  * Must never change an option on the app's own socket. */
 #ifndef TRYALL_SOCKOPT_H
 #define TRYALL_SOCKOPT_H
 
-/* Give socket `to` (family to_family) every option in our table whose value
- * on `from` (family from_family) differs from its value on `to`; IP_TOS and
- * IPV6_TCLASS, IP_TTL and IPV6_UNICAST_HOPS map across families. Best effort:
- * an option the kernel refuses is skipped. */
-void sockopt_copy(int from, int from_family, int to, int to_family);
+#include <sys/socket.h>
+
+#define SOCKOPT_MAX 32
+#define SOCKOPT_VAL 40
+
+/* The values of the app's options that differ from a fresh socket's. */
+struct sockopt_snap {
+    unsigned n;
+    struct {
+        unsigned char opt;            /* index in sockopt.c's table */
+        unsigned char len;
+        char val[SOCKOPT_VAL];
+    } set[SOCKOPT_MAX];
+};
+
+/* Read the app's socket fd (family) into *s. */
+void sockopt_snapshot(int fd, int family, struct sockopt_snap *s);
+
+/* Give socket `to` (family to_family) every option in *s (taken from a
+ * socket of from_family; IP_TOS/IPV6_TCLASS and IP_TTL/IPV6_UNICAST_HOPS map
+ * across families). Best effort: an option the kernel refuses is skipped. */
+void sockopt_apply(const struct sockopt_snap *s, int from_family, int to, int to_family);
+
+/* The app set (level, name) to val on its socket of from_family while it
+ * races: remember it in *s and return 1 if the option is one we carry. */
+int sockopt_note(struct sockopt_snap *s, int from_family, int level, int name, const void *val,
+                 socklen_t len);
+
+/* Set one noted option on `to` (used to mirror a late setsockopt). */
+void sockopt_apply_one(int level, int name, const void *val, socklen_t len, int from_family, int to,
+                       int to_family);
 
 #endif

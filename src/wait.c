@@ -14,11 +14,13 @@
 #include "race.h"
 #include "ready.h"
 #include "real.h"
+#include "usermem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static int64_t now_ns(void)
 {
@@ -43,7 +45,8 @@ static struct timespec *ns_ts(int64_t ns, struct timespec *out)
     return out;
 }
 
-/* Advance r (lock held); fold its next planned start into *next (ns). */
+/* Advance r (lock held); fold its next planned start into *next (ns). The
+ * outcomes themselves come from the wait, which watches the attempts. */
 static void advance(struct race *r, int64_t now, int64_t *next)
 {
     if (r->phase != RACE_RUNNING || r->dead)
@@ -65,15 +68,24 @@ struct watch {
 int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask)
 {
     const struct tryall_real *rl = real();
+    /* Arguments the kernel rejects (too many, unreadable) are libc's to answer. */
+    if (nfds == 0 || nfds > (1u << 20))
+        return WAIT_LIBC;
+    struct pollfd *app = malloc(nfds * sizeof *app);
+    if (!app || usermem_copy(app, fds, nfds * sizeof *app) != 0) {
+        free(app);
+        return WAIT_LIBC;
+    }
     nfds_t racing = 0;
     for (nfds_t i = 0; i < nfds; i++)
-        racing += (nfds_t)fdt_peek(fds[i].fd);
+        racing += (nfds_t)fdt_peek(app[i].fd);
     struct pollfd *ext = racing ? malloc((nfds + racing * PLAN_MAX) * sizeof *ext) : NULL;
     struct watch *w = racing ? calloc(nfds, sizeof *w) : NULL;
     if (!ext || !w) {
+        free(app);
         free(ext);
         free(w);
-        return rl->ppoll(fds, nfds, timeout, mask);
+        return WAIT_LIBC;
     }
     int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
     int result;
@@ -81,15 +93,15 @@ int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, c
         int64_t now = now_ns(), next = READY_FOREVER;
         nfds_t n = nfds;
         if (fdt_lock() != 0) {
-            result = rl->ppoll(fds, nfds, timeout, mask);
+            result = WAIT_LIBC;
             break;
         }
         for (nfds_t i = 0; i < nfds; i++) {
-            ext[i] = fds[i];
+            ext[i] = app[i];
             ext[i].revents = 0;
             w[i].r = NULL;
             w[i].pending = 0;
-            struct race *r = fdt_peek(fds[i].fd) ? fdt_get(fds[i].fd) : NULL;
+            struct race *r = fdt_peek(app[i].fd) ? fdt_get(app[i].fd) : NULL;
             if (!r)
                 continue;
             advance(r, now, &next);
@@ -131,20 +143,21 @@ int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, c
             result = -1;
             break;
         }
+        if (changed)
+            continue;   /* poll again at once: a decided race shows with the rest */
         int count = 0;
         for (nfds_t i = 0; i < nfds; i++) {
-            fds[i].revents = w[i].r ? 0 : ready_poll_revents(fds[i].events, ext[i].revents, w[i].pending);
-            count += fds[i].revents != 0;
+            app[i].revents = w[i].r ? 0 : ready_poll_revents(app[i].events, ext[i].revents, w[i].pending);
+            count += app[i].revents != 0;
         }
-        if (count) {
+        if (count || ready_expired(now_ns(), deadline)) {
+            for (nfds_t i = 0; i < nfds; i++)
+                fds[i].revents = app[i].revents;
             result = count;
             break;
         }
-        if (!changed && ready_expired(now_ns(), deadline)) {
-            result = 0;
-            break;
-        }
     }
+    free(app);
     free(ext);
     free(w);
     return result;
@@ -155,7 +168,7 @@ int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct times
 {
     struct pollfd *p = malloc((size_t)nfds * sizeof *p);
     if (!p)
-        return -2;   /* the caller goes to libc */
+        return WAIT_LIBC;
     nfds_t n = 0;
     for (int fd = 0; fd < nfds; fd++) {
         int r = rd && FD_ISSET(fd, rd), w = wr && FD_ISSET(fd, wr), e = ex && FD_ISSET(fd, ex);
@@ -173,6 +186,10 @@ int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct times
     }
     int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
     int rc = wait_poll(p, n, timeout, mask);
+    if (rc == WAIT_LIBC) {
+        free(p);
+        return WAIT_LIBC;
+    }
     if (left && deadline != READY_FOREVER) {
         int64_t rest = deadline - now_ns();
         ns_ts(rest > 0 ? rest : 0, left);
@@ -206,10 +223,11 @@ int wait_epoll(int epfd, struct epoll_event *events, int maxevents, const struct
 {
     const struct tryall_real *rl = real();
     int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
+    int total = 0;   /* app events gathered so far, at the front of events */
     for (;;) {
         int64_t now = now_ns(), next = READY_FOREVER;
         if (fdt_lock() != 0)
-            return rl->epoll_pwait(epfd, events, maxevents, ready_ms_ceil(ts_ns(timeout)), mask);
+            return total ? total : WAIT_LIBC;
         for (struct race *r = race_active, *nx; r; r = nx) {
             nx = r->next_active;
             if (!epset_in(r, epfd))
@@ -220,10 +238,11 @@ int wait_epoll(int epfd, struct epoll_event *events, int maxevents, const struct
         }
         fdt_unlock();
 
-        int rc = rl->epoll_pwait(epfd, events, maxevents,
-                                 ready_ms_ceil(ready_slice(now, deadline, next)), mask);
+        int64_t slice = total ? 0 : ready_slice(now, deadline, next);
+        struct epoll_event *ev = events + total;
+        int rc = rl->epoll_pwait(epfd, ev, maxevents - total, ready_ms_ceil(slice), mask);
         if (rc < 0)
-            return rc;
+            return total ? total : rc;
 
         int out = 0, changed = 0;
         fdt_lock();
@@ -231,7 +250,7 @@ int wait_epoll(int epfd, struct epoll_event *events, int maxevents, const struct
         for (int k = 0; k < rc; k++) {
             int fd;
             unsigned idx;
-            if (epset_untag(events[k].data.u64, &fd, &idx)) {
+            if (epset_untag(ev[k].data.u64, &fd, &idx)) {
                 struct race *r = fdt_get(fd);
                 if (r && r->phase == RACE_RUNNING && !r->dead && idx < r->plan.n &&
                     r->plan.state[idx] == ATT_RUNNING) {
@@ -244,17 +263,21 @@ int wait_epoll(int epfd, struct epoll_event *events, int maxevents, const struct
             if (race_lost_count)
                 for (struct race *r = race_active; r; r = r->next_active) {
                     const struct epoll_event *app = r->phase == RACE_LOST ? epset_app_event(r, epfd) : NULL;
-                    if (app && app->data.u64 == events[k].data.u64) {
-                        events[k].events = ready_epoll_events(app->events, events[k].events, 1);
+                    if (app && app->data.u64 == ev[k].data.u64) {
+                        ev[k].events = ready_epoll_events(app->events, ev[k].events, 1);
                         break;
                     }
                 }
-            events[out++] = events[k];
+            ev[out++] = ev[k];
         }
         fdt_unlock();
-        if (out)
-            return out;
-        if (!changed && ready_expired(now_ns(), deadline))
+        total += out;
+        /* A race decided now shows its descriptor at once: collect it too. */
+        if (changed && total < maxevents)
+            continue;
+        if (total)
+            return total;
+        if (ready_expired(now_ns(), deadline))
             return 0;
     }
 }

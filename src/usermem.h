@@ -1,0 +1,16 @@
+/* usermem.h - owns reading memory the app handed us before the kernel has
+ * validated it (the kernel would answer EFAULT; a plain read would crash).
+ * Must never dereference such a pointer directly. */
+#ifndef TRYALL_USERMEM_H
+#define TRYALL_USERMEM_H
+
+#include <stddef.h>
+
+/* Copy n bytes from the app's src into dst. 0, or -1 when src is NULL or
+ * not readable (errno untouched either way). */
+int usermem_copy(void *dst, const void *src, size_t n);
+
+/* A fork child must forget the cached pid (fork.c). */
+void usermem_forget_pid(void);
+
+#endif
