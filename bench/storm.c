@@ -1,0 +1,131 @@
+/* storm.c - N non-blocking connects at once in one epoll loop, all to the
+ * FIRST address getaddrinfo(HOST, PORT) returns (resolved once), as an event
+ * loop opening a pool of connections does. Timed from the first socket() to
+ * the last connection reported writable with SO_ERROR 0.
+ *
+ * usage: storm [-n N] [-e MAXEVENTS] [-c CAP_MS] HOST PORT
+ * Prints one line:
+ *   "storm N first ADDR issue_us U p50_us A p99_us B all_us C connected K failed F hwm_kb H"
+ *   issue_us: time to issue the N connect() calls; p50/p99/all: when half,
+ *   99 % and all of them were connected (all_us = -1 when not all were within
+ *   CAP_MS); hwm_kb: the process's peak RSS.
+ * Each socket is removed from the set once it reported; at the end every
+ * socket is closed with a reset (SO_LINGER 0), leaving no TIME_WAIT behind.
+ * Runs only inside the benchmark's network namespace (bench/ns_inner.sh). */
+#include "bench.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int n = 1000, maxev = 256, c;
+    long cap = 5000;
+    while ((c = getopt(argc, argv, "n:e:c:")) != -1) {
+        if (c == 'n')
+            n = atoi(optarg);
+        else if (c == 'e')
+            maxev = atoi(optarg);
+        else if (c == 'c')
+            cap = atol(optarg);
+        else
+            return 2;
+    }
+    if (argc - optind != 2 || n < 1 || n > 20000 || maxev < 1 || maxev > 4096) {
+        fprintf(stderr, "usage: storm [-n N] [-e MAXEVENTS] [-c CAP_MS] HOST PORT\n");
+        return 2;
+    }
+    long lim = bench_raise_nofile(65536);
+    if (lim < 4L * n + 64) {
+        printf("setup: RLIMIT_NOFILE %ld is too low for %d connects\n", lim, n);
+        return 2;
+    }
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
+    int e = getaddrinfo(argv[optind], argv[optind + 1], &hints, &res);
+    if (e) {
+        printf("setup getaddrinfo: %s\n", gai_strerror(e));
+        return 2;
+    }
+    char first[INET6_ADDRSTRLEN];
+    bench_addr_str(res->ai_addr, first, sizeof first);
+
+    int *fds = calloc((size_t)n, sizeof *fds);
+    int64_t *done = calloc((size_t)n, sizeof *done);
+    struct epoll_event *evs = calloc((size_t)maxev, sizeof *evs);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+
+    int64_t t0 = bench_now_ns();
+    for (int i = 0; i < n; i++) {
+        fds[i] = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fds[i] < 0) {
+            printf("setup socket %d: %s\n", i, strerror(errno));
+            return 2;
+        }
+        if (connect(fds[i], res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            done[i] = -1;   /* failed at once */
+            continue;
+        }
+        struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = (uint64_t)i };
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+    }
+    int64_t issued = bench_now_ns() - t0;
+
+    int connected = 0, failed = 0;
+    for (int i = 0; i < n; i++)
+        failed += done[i] < 0;
+    while (connected + failed < n) {
+        int64_t left = cap - (bench_now_ns() - t0) / 1000000;
+        if (left <= 0)
+            break;
+        int k = epoll_wait(ep, evs, maxev, (int)left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            break;
+        int64_t now = bench_now_ns() - t0;
+        for (int j = 0; j < k; j++) {
+            int i = (int)evs[j].data.u64;
+            if (i < 0 || i >= n || done[i])
+                continue;
+            int err = 0;
+            socklen_t l = sizeof err;
+            getsockopt(fds[i], SOL_SOCKET, SO_ERROR, &err, &l);
+            epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL);
+            if (err == 0) {
+                done[i] = now;
+                connected++;
+            } else {
+                done[i] = -1;
+                failed++;
+            }
+        }
+    }
+
+    int64_t *ok = calloc((size_t)n + 1, sizeof *ok);
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (done[i] > 0)
+            ok[m++] = done[i];
+    qsort(ok, (size_t)m, sizeof *ok, cmp_i64);
+    long long p50 = m ? (long long)ok[(m - 1) / 2] / 1000 : -1;
+    long long p99 = m ? (long long)ok[(m * 99 + 99) / 100 - 1] / 1000 : -1;
+    long long all = connected == n ? (long long)ok[m - 1] / 1000 : -1;
+    long hwm = bench_status_kb("VmHWM");
+
+    static const struct linger rst = { 1, 0 };
+    for (int i = 0; i < n; i++) {
+        setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
+        close(fds[i]);
+    }
+    printf("storm %d first %s issue_us %lld p50_us %lld p99_us %lld all_us %lld connected %d failed %d hwm_kb %ld\n",
+           n, first, (long long)issued / 1000, p50, p99, all, connected, failed, hwm);
+    return connected == n ? 0 : 1;
+}
