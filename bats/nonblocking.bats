@@ -430,3 +430,13 @@ tcl_setup() {
     assert_line "new socket connect 0 0, SO_ERROR 0"
   done
 }
+
+@test "options the app sets while the race runs are on the winner (black-holed first: a hidden attempt wins)" {
+  local scen
+  for scen in bh6 bh4 refused6; do
+    run_in_ns $scen "${SHIM[@]}" "$C/nb_client" -m poll -L -T 3000 $scen 8080
+    assert_status 0
+    assert_line "late options ok"
+    assert_same_fd
+  done
+}

@@ -24,6 +24,8 @@
  *            connected, the error when failed; when connected, once more:
  *            "again done2: -1 EISCONN")
  *   -w       write() one byte while pending ("write pending: ...": EAGAIN)
+ *   -L       set TCP_NODELAY, SO_KEEPALIVE and TCP_KEEPIDLE=77 while pending;
+ *            once connected print "late options ok" (or LOST)
  *   -p       print SO_ERROR and getpeername while pending ("pending:
  *            SO_ERROR=0 getpeername=ENOTCONN" on a connecting socket)
  *   -b       right after connect(), switch to blocking and send an HTTP GET
@@ -49,6 +51,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,7 +64,7 @@
 #define DATA2 0x99aabbccddeeff00ULL
 
 static const char *mode = "poll";
-static int timeout_ms = -1, repeat = 0, wildcard = 0, before = 0, again = 0, wr = 0, pend = 0, blockio = 0, get = 0;
+static int timeout_ms = -1, repeat = 0, wildcard = 0, before = 0, again = 0, wr = 0, pend = 0, blockio = 0, get = 0, late = 0;
 static int fd = -1;
 
 /* The fortified poll: a buffer of known size and a count the compiler cannot
@@ -349,7 +352,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     int c;
-    while ((c = getopt(argc, argv, "m:T:r:BEawpbg")) != -1) {
+    while ((c = getopt(argc, argv, "m:T:r:BEawpbgL")) != -1) {
         switch (c) {
         case 'm': mode = optarg; break;
         case 'T': timeout_ms = atoi(optarg); break;
@@ -361,6 +364,7 @@ int main(int argc, char **argv)
         case 'p': pend = 1; break;
         case 'b': blockio = 1; break;
         case 'g': get = 1; break;
+        case 'L': late = 1; break;
         default: return usage();
         }
     }
@@ -439,6 +443,14 @@ int main(int argc, char **argv)
             if (r2 < 0 && e2 != EALREADY && e2 != EISCONN && e2 != EINPROGRESS)
                 err = e2;   /* already failed: this was the verdict */
         }
+        if (late) {
+            /* Options set after connect() said EINPROGRESS, as many event
+             * loops do: they must be on whatever socket wins. */
+            int one = 1, idle = 77;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+        }
         if (wr) {
             ssize_t w = write(fd, "X", 1);
             say("write pending", (int)w, errno);
@@ -497,6 +509,14 @@ int main(int argc, char **argv)
             err = errno;
         else
             printf("connected %s\n", addr_str((struct sockaddr *)&peer, buf, sizeof buf));
+        if (!err && late) {
+                int nd = 0, ka = 0, idle = 0;
+                socklen_t l1 = sizeof nd, l2 = sizeof ka, l3 = sizeof idle;
+                getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nd, &l1);
+                getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka, &l2);
+                getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &l3);
+                printf("late options %s\n", nd && ka && idle == 77 ? "ok" : "LOST");
+        }
     }
 verdict:
     printf("elapsed %lld ms\n", (long long)(now_ms() - t0));
