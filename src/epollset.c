@@ -6,6 +6,7 @@
 #include "epollset.h"
 #include "fdtable.h"
 #include "race.h"
+#include "pool.h"
 #include "real.h"
 #include "usermem.h"
 
@@ -15,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <stdlib.h>
+
+/* Registrations come from a pool (no malloc: hooks may run in signal handlers). */
+static struct pool regs = POOL_OF(struct epreg);
 
 static struct epreg *find(int fd, int epfd)
 {
@@ -51,11 +55,11 @@ static void forget_one(int fd, int epfd)
         if ((*p)->epfd == epfd) {
             struct epreg *g = *p;
             count_one(fd, epfd, -1);
-            *p = g->next;
-            free(g);
+            __atomic_store_n(p, g->next, __ATOMIC_RELEASE);
+            pool_put(&regs, g);
             struct fdslot *e = fdt_slot(epfd, 0);
             if (e && e->ep_regs)
-                e->ep_regs--;
+                __atomic_store_n(&e->ep_regs, e->ep_regs - 1, __ATOMIC_RELEASE);
             return;
         }
 }
@@ -69,13 +73,13 @@ static void record(int epfd, int op, int fd, const struct epoll_event *ev)
         g->ev = *ev;
     } else if (op == EPOLL_CTL_ADD) {
         struct fdslot *s = fdt_slot(fd, 1), *e = fdt_slot(epfd, 1);
-        if (!s || !e || !(g = malloc(sizeof *g)))
+        if (!s || !e || !(g = pool_get(&regs)))
             return;   /* untracked: a race on fd would not see this set */
         g->epfd = epfd;
         g->ev = *ev;
         g->next = s->regs;
         __atomic_store_n(&s->regs, g, __ATOMIC_RELEASE);
-        e->ep_regs++;
+        __atomic_store_n(&e->ep_regs, e->ep_regs + 1, __ATOMIC_RELEASE);
         count_one(fd, epfd, +1);
     }
 }
@@ -191,8 +195,8 @@ static void drop_epfd(int fd, struct fdslot *s, void *arg)
     for (struct epreg **p = &s->regs; *p;) {
         if ((*p)->epfd == epfd) {
             struct epreg *g = *p;
-            *p = g->next;
-            free(g);
+            __atomic_store_n(p, g->next, __ATOMIC_RELEASE);
+            pool_put(&regs, g);
         } else {
             p = &(*p)->next;
         }
@@ -209,7 +213,7 @@ void epset_forget_fd(int fd)
         forget_one(fd, s->regs->epfd);
     if (s->ep_regs) {
         fdt_each(drop_epfd, &fd);
-        s->ep_regs = 0;
+        __atomic_store_n(&s->ep_regs, 0, __ATOMIC_RELEASE);
         __atomic_store_n(&s->ep_racing, 0, __ATOMIC_RELEASE);
     }
 }

@@ -6,6 +6,7 @@
 #include "fdtable.h"
 
 #include "lock.h"
+#include "pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,9 +24,33 @@ int fdt_lock(void)
     return tlock_take(&lock, &holding);
 }
 
+/* Per thread: a handler runs on the thread it interrupted. */
+#define DEFERRED 16
+static __thread int deferred[DEFERRED] __attribute__((tls_model("initial-exec")));
+static __thread unsigned ndeferred __attribute__((tls_model("initial-exec")));
+static void (*deferred_fn)(int fd);
+
+void fdt_defer_close(int fd)
+{
+    if (ndeferred < DEFERRED)
+        deferred[ndeferred++] = fd;
+}
+
+void fdt_on_deferred_close(void (*fn)(int fd))
+{
+    deferred_fn = fn;
+}
+
 void fdt_unlock(void)
 {
-    tlock_drop(&lock, &holding);
+    for (;;) {
+        while (ndeferred && deferred_fn)
+            deferred_fn(deferred[--ndeferred]);
+        tlock_drop(&lock, &holding);
+        /* A handler may have come between the last look and the drop. */
+        if (!ndeferred || !deferred_fn || tlock_take(&lock, &holding) != 0)
+            return;
+    }
 }
 
 TLOCK_HELD(took_for_fork);
@@ -42,8 +67,8 @@ struct fdslot *fdt_slot(int fd, int create)
     struct fdslot **c = &chunks[fd / FDT_CHUNK];
     struct fdslot *chunk = __atomic_load_n(c, __ATOMIC_ACQUIRE);
     if (!chunk) {
-        if (!create || !(chunk = calloc(FDT_CHUNK, sizeof *chunk)))
-            return NULL;
+        if (!create || !(chunk = pool_big(FDT_CHUNK * sizeof *chunk)))
+            return NULL;   /* chunks are never given back */
         __atomic_store_n(c, chunk, __ATOMIC_RELEASE);
     }
     return &chunk[fd % FDT_CHUNK];

@@ -44,6 +44,12 @@ void fdt_each(void (*fn)(int fd, struct fdslot *s, void *arg), void *arg);
 
 int fdt_lock(void);             /* 0 held, -1 re-entered from a signal handler */
 void fdt_unlock(void);
+
+/* A signal handler closed fd while this thread held the lock (so fdt_lock
+ * refused it): the holder calls the registered function for it, under the
+ * lock, just before it lets go. */
+void fdt_defer_close(int fd);
+void fdt_on_deferred_close(void (*fn)(int fd));
 void fdt_fork(int phase);       /* see lock.h, tlock_fork(); called by fork.c */
 
 /* Under the lock. NULL/-1 for descriptors out of range or out of memory. */

@@ -20,16 +20,33 @@
 #include <string.h>
 #include <linux/close_range.h>
 
-/* Forget any state on fd: the app is closing or replacing it. */
-static void forget(int fd)
+/* Under the lock: forget any state on fd. */
+static void forget_locked(int fd)
 {
-    if (!fdt_peek_any(fd) || fdt_lock() != 0)
-        return;
     struct race *r = fdt_get(fd);
     if (r)
         race_detach_fd(r, fd);
     epset_forget_fd(fd);
+}
+
+/* The app is closing or replacing fd. From a signal handler that interrupted
+ * this thread inside libtryall, the lock is refused: the interrupted code
+ * forgets fd when it lets the lock go. */
+static void forget(int fd)
+{
+    if (!fdt_peek_any(fd))
+        return;
+    if (fdt_lock() != 0) {
+        fdt_defer_close(fd);
+        return;
+    }
+    forget_locked(fd);
     fdt_unlock();
+}
+
+__attribute__((constructor)) static void hooks_fd_init(void)
+{
+    fdt_on_deferred_close(forget_locked);
 }
 
 /* newfd is now a copy of oldfd: if oldfd races, so does the copy. */

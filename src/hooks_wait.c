@@ -82,8 +82,8 @@ static int copy_sets(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct sets *
 {
     fd_set *app[3] = { rd, wr, ex };
     size_t bytes = ((size_t)nfds + 8 * sizeof(long) - 1) / (8 * sizeof(long)) * sizeof(long);
+    /* Only the first nfds bits are ever read or given back. */
     for (int k = 0; k < 3; k++) {
-        FD_ZERO(&c->s[k]);
         c->p[k] = app[k] ? &c->s[k] : NULL;
         if (app[k] && usermem_copy(&c->s[k], app[k], bytes) != 0)
             return -1;

@@ -4,6 +4,7 @@
  * its own work (goes straight to libc), so a handler never deadlocks.
  * Each lock comes with its own thread-local "held" flag, declared with
  * TLOCK_HELD(name) next to the mutex.
+ * Cancellation is disabled while a lock is held.
  * Must never block signals or allocate. */
 #ifndef TRYALL_LOCK_H
 #define TRYALL_LOCK_H
@@ -12,19 +13,27 @@
 
 #define TLOCK_HELD(name) static __thread int name __attribute__((tls_model("initial-exec")))
 
+/* *held is 0 when free, else 1 + the thread's cancel state before: no
+ * thread is ever cancelled while it holds one of our locks (the calls made
+ * under them include cancellation points: poll, connect, close, open). */
 static inline int tlock_take(pthread_mutex_t *m, int *held)
 {
     if (*held)
         return -1;
+    int old;
     *held = 1;   /* before the lock: a handler arriving now passes through */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
     pthread_mutex_lock(m);
+    *held = 1 + old;
     return 0;
 }
 
 static inline void tlock_drop(pthread_mutex_t *m, int *held)
 {
+    int old = *held - 1;
     pthread_mutex_unlock(m);
     *held = 0;
+    pthread_setcancelstate(old, NULL);
 }
 
 /* fork() support: take the lock before fork (returns whether it was taken),

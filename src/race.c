@@ -10,6 +10,7 @@
 #include "epollset.h"
 #include "fdtable.h"
 #include "highfd.h"
+#include "pool.h"
 #include "log.h"
 #include "real.h"
 #include "sockopt.h"
@@ -85,17 +86,20 @@ int race_is_bound(const struct sockaddr_storage *local, socklen_t len)
 
 static void peek_attempt(struct race *r, unsigned i, uint64_t now_ms);
 
+/* Race objects come from a pool (no malloc: hooks may run in signal handlers). */
+static struct pool races = POOL_OF(struct race);
+
 struct race *race_new(int fd, int family, const struct sockaddr *target,
                       const struct tryall_list *list, const struct tryall_addr *target_addr,
                       int first_errno, const struct sockaddr_storage *bound_to,
                       socklen_t bound_len, uint64_t now_ms)
 {
-    struct race *r = calloc(1, sizeof *r);
+    struct race *r = pool_get(&races);
     if (!r)
         return NULL;
     r->fd = fd;
     if (identity(fd, &r->dev, &r->ino) != 0) {
-        free(r);
+        pool_put(&races, r);
         return NULL;
     }
     r->refs = 1;
@@ -522,5 +526,5 @@ void race_free(struct race *r)
 {
     for (unsigned i = 1; i < PLAN_MAX; i++)
         close_attempt(r, i);
-    free(r);
+    pool_put(&races, r);
 }

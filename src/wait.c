@@ -13,11 +13,13 @@
 #include "hooks.h"
 #include "race.h"
 #include "ready.h"
+#include "pool.h"
 #include "real.h"
 #include "usermem.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -65,28 +67,46 @@ struct watch {
     int pending;         /* lost, verdict unread */
 };
 
-int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask)
+/* Scratch memory of one slow poll: on the stack when small (a handler may
+ * run on a small alternate stack: keep it so), else from mmap. */
+#define SMALL_FDS 16
+#define STACK_BYTES 2048
+
+struct poll_job {
+    struct pollfd *app;      /* the app's array, copied */
+    size_t app_bytes;        /* 0 when app is on the stack */
+    char *mem;               /* ext + watches */
+    size_t mem_bytes;        /* 0 when mem is on the stack */
+    struct watch *w;
+    nfds_t nfds;
+};
+
+static void job_free(struct poll_job *job)
+{
+    pool_big_free(job->app, job->app_bytes);
+    pool_big_free(job->mem, job->mem_bytes);
+}
+
+/* pthread_cancel inside the unlocked wait: give back the references the
+ * rounds hold and the scratch memory. */
+static void drop_watches(void *arg)
+{
+    struct poll_job *job = arg;
+    fdt_lock();
+    for (nfds_t i = 0; i < job->nfds; i++)
+        if (job->w[i].r)
+            race_put(job->w[i].r);
+    fdt_unlock();
+    job_free(job);
+}
+
+static int poll_rounds(struct pollfd *fds, struct poll_job *job, struct pollfd *ext,
+                       const struct timespec *timeout, const sigset_t *mask)
 {
     const struct tryall_real *rl = real();
-    /* Arguments the kernel rejects (too many, unreadable) are libc's to answer. */
-    if (nfds == 0 || nfds > (1u << 20))
-        return WAIT_LIBC;
-    struct pollfd *app = malloc(nfds * sizeof *app);
-    if (!app || usermem_copy(app, fds, nfds * sizeof *app) != 0) {
-        free(app);
-        return WAIT_LIBC;
-    }
-    nfds_t racing = 0;
-    for (nfds_t i = 0; i < nfds; i++)
-        racing += (nfds_t)fdt_peek(app[i].fd);
-    struct pollfd *ext = racing ? malloc((nfds + racing * PLAN_MAX) * sizeof *ext) : NULL;
-    struct watch *w = racing ? calloc(nfds, sizeof *w) : NULL;
-    if (!ext || !w) {
-        free(app);
-        free(ext);
-        free(w);
-        return WAIT_LIBC;
-    }
+    struct pollfd *app = job->app;
+    struct watch *w = job->w;
+    nfds_t nfds = job->nfds;
     int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
     int result;
     for (;;) {
@@ -121,8 +141,11 @@ int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, c
         fdt_unlock();
 
         struct timespec slice;
-        int rc = rl->ppoll(ext, n, ns_ts(ready_slice(now, deadline, next), &slice), mask);
-        int err = errno;
+        int rc, err;
+        pthread_cleanup_push(drop_watches, job);
+        rc = rl->ppoll(ext, n, ns_ts(ready_slice(now, deadline, next), &slice), mask);
+        err = errno;
+        pthread_cleanup_pop(0);
 
         int changed = 0;
         fdt_lock();
@@ -157,16 +180,53 @@ int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, c
             break;
         }
     }
-    free(app);
-    free(ext);
-    free(w);
+    return result;
+}
+
+int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask)
+{
+    /* Arguments the kernel rejects (too many, unreadable) are libc's to answer. */
+    if (nfds == 0 || nfds > (1u << 20))
+        return WAIT_LIBC;
+    /* Look at a copy; when, as usually, none of the app's descriptors races,
+     * that is all (no allocation for small sets). */
+    struct pollfd small[SMALL_FDS];
+    struct poll_job job = { .nfds = nfds };
+    job.app = small;
+    if (nfds > SMALL_FDS) {
+        job.app_bytes = nfds * sizeof *job.app;
+        job.app = pool_big(job.app_bytes);
+    }
+    nfds_t racing = 0;
+    if (job.app && usermem_copy(job.app, fds, nfds * sizeof *job.app) == 0)
+        for (nfds_t i = 0; i < nfds; i++)
+            racing += (nfds_t)fdt_peek(job.app[i].fd);
+    int result = WAIT_LIBC;
+    if (racing) {
+        _Alignas(16) char stack[STACK_BYTES];
+        size_t ext_bytes = (nfds + racing * PLAN_MAX) * sizeof(struct pollfd);
+        size_t need = ext_bytes + nfds * sizeof(struct watch);
+        job.mem = stack;
+        if (need > sizeof stack) {
+            job.mem_bytes = need;
+            job.mem = pool_big(need);
+        }
+        if (job.mem) {
+            job.w = (struct watch *)(job.mem + ext_bytes);
+            memset(job.w, 0, nfds * sizeof *job.w);
+            result = poll_rounds(fds, &job, (struct pollfd *)job.mem, timeout, mask);
+        }
+    }
+    job_free(&job);
     return result;
 }
 
 int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *timeout,
                 const sigset_t *mask, struct timespec *left)
 {
-    struct pollfd *p = malloc((size_t)nfds * sizeof *p);
+    struct pollfd small[SMALL_FDS];
+    size_t bytes = nfds <= SMALL_FDS ? 0 : (size_t)nfds * sizeof(struct pollfd);
+    struct pollfd *p = bytes ? pool_big(bytes) : small;
     if (!p)
         return WAIT_LIBC;
     nfds_t n = 0;
@@ -175,7 +235,7 @@ int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct times
         if (!r && !w && !e)
             continue;
         if (fcntl(fd, F_GETFD) < 0) {
-            free(p);
+            pool_big_free(p, bytes);
             errno = EBADF;
             return -1;
         }
@@ -187,7 +247,7 @@ int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct times
     int64_t deadline = ready_deadline(now_ns(), ts_ns(timeout));
     int rc = wait_poll(p, n, timeout, mask);
     if (rc == WAIT_LIBC) {
-        free(p);
+        pool_big_free(p, bytes);
         return WAIT_LIBC;
     }
     if (left && deadline != READY_FOREVER) {
@@ -196,7 +256,7 @@ int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct times
     }
     if (rc < 0) {
         int e = errno;
-        free(p);
+        pool_big_free(p, bytes);
         errno = e;
         return -1;
     }
@@ -214,7 +274,7 @@ int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct times
             FD_CLR(fd, ex);
         count += ir + iw + ie;
     }
-    free(p);
+    pool_big_free(p, bytes);
     return count;
 }
 
