@@ -163,6 +163,32 @@ static int connect_again(int fd, struct race *r)
     return -1;
 }
 
+/* No race could be made: wait for the app's own attempt as its blocking
+ * connect would have (SO_SNDTIMEO, signals), then let the kernel say how it
+ * ended. */
+static int connect_alone(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    uint64_t limit = timeo_ms(fd, SO_SNDTIMEO);
+    uint64_t deadline = limit ? tryall_now_ms() + limit : 0;
+    for (;;) {
+        uint64_t now = tryall_now_ms();
+        if (deadline && now >= deadline) {
+            errno = EINPROGRESS;
+            return -1;
+        }
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        int ms = deadline ? (int)(deadline - now) : -1;
+        int rc = real()->poll(&p, 1, ms);
+        if (rc < 0 && errno == EINTR) {
+            if (restart_after_signal(limit != 0))
+                continue;
+            return -1;
+        }
+        if (rc > 0)
+            return real()->connect(fd, sa, len);   /* established: 0; failed: its error */
+    }
+}
+
 /* Is this connect one we race? Fills list, target and the socket's family. */
 /* Is this connect one we race? The app's address is read only when the book
  * holds something, and then through usermem (the kernel, not us, answers
@@ -285,7 +311,7 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
     if (!r) {
         /* Out of memory (or inside a signal handler): the app's own attempt only. */
         if (blocking && e == EINPROGRESS)
-            return rl->connect(fd, sa, len);   /* blocking: the kernel waits for it */
+            return connect_alone(fd, sa, len);
         errno = e;
         return -1;
     }
