@@ -251,6 +251,8 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
             return -1;
         if (fdt_lock() == 0) {
             struct race *r = fdt_get(fd);
+            if (r && race_drop_if_stale(r, fd))
+                r = NULL;   /* closed behind our back: a new socket starts clean */
             if (r && family == AF_UNSPEC) {
                 /* The app disconnects: a running race ends here; a lost one
                  * keeps its error for SO_ERROR, as the kernel keeps sk_err. */
@@ -343,44 +345,48 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
     return -1;
 }
 
-/* Under the lock: bring r up to date without waiting; retire it once won. */
-static void refresh(struct race *r)
+/* Under the lock: the race on fd brought up to date without waiting, or
+ * NULL when fd has none any more (won and retired, or closed behind our
+ * back). The race returned is running or lost, and in the table. */
+static struct race *current(int fd)
 {
+    struct race *r = fdt_get(fd);
+    if (!r || race_drop_if_stale(r, fd))
+        return NULL;
     if (r->phase == RACE_RUNNING && !r->dead)
         race_settle_now(r, tryall_now_ms());
-    if (r->phase == RACE_WON || r->dead)
+    if (r->phase == RACE_WON || r->dead) {
         race_retire(r);
+        return NULL;
+    }
+    return r;
 }
 
 int tryall_io_gate(int fd, int *err)
 {
     if (fdt_lock() != 0)
         return 0;
-    struct race *r = fdt_get(fd);
     int answer = 0;
-    if (r) {
-        refresh(r);
-        if (r->phase == RACE_RUNNING && !r->dead) {
-            int fl = fcntl(fd, F_GETFL);
-            if (fl >= 0 && (fl & O_NONBLOCK)) {
-                *err = EAGAIN;
-                answer = 1;
-            } else {
-                r->refs++;
-                int why = drive(r, 0);
-                if (why == EINTR) {
-                    *err = EINTR;
-                    answer = 1;
-                }
-                refresh(r);
-                race_put(r);
-            }
-        }
-        if (!answer && r->phase == RACE_LOST && fdt_get(fd) == r) {
-            *err = r->error;
+    struct race *r = current(fd);
+    if (r && r->phase == RACE_RUNNING) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0 && (fl & O_NONBLOCK)) {
+            *err = EAGAIN;
             answer = 1;
-            race_retire(r);
+        } else {
+            r->refs++;
+            if (drive(r, 0) == EINTR) {
+                *err = EINTR;
+                answer = 1;
+            }
+            race_put(r);
+            r = answer ? NULL : current(fd);
         }
+    }
+    if (r && r->phase == RACE_LOST) {
+        *err = r->error;
+        answer = 1;
+        race_retire(r);
     }
     fdt_unlock();
     return answer;
@@ -390,18 +396,15 @@ int tryall_so_error(int fd, int *value)
 {
     if (fdt_lock() != 0)
         return 0;
-    struct race *r = fdt_get(fd);
     int decided = 0;
-    if (r) {
-        refresh(r);
-        if (fdt_get(fd) == r && r->phase == RACE_RUNNING) {
-            *value = 0;
-            decided = 1;
-        } else if (fdt_get(fd) == r && r->phase == RACE_LOST) {
-            *value = r->error;
-            decided = 1;
-            race_retire(r);
-        }
+    struct race *r = current(fd);
+    if (r && r->phase == RACE_RUNNING) {
+        *value = 0;
+        decided = 1;
+    } else if (r && r->phase == RACE_LOST) {
+        *value = r->error;
+        decided = 1;
+        race_retire(r);
     }
     fdt_unlock();
     return decided;
@@ -411,8 +414,6 @@ void tryall_touch(int fd)
 {
     if (fdt_lock() != 0)
         return;
-    struct race *r = fdt_get(fd);
-    if (r)
-        refresh(r);
+    current(fd);
     fdt_unlock();
 }

@@ -447,6 +447,16 @@ void race_retire(struct race *r)
         race_put(r);
 }
 
+int race_drop_if_stale(struct race *r, int fd)
+{
+    dev_t d;
+    ino_t ino;
+    if (r->dead || (identity(fd, &d, &ino) == 0 && d == r->dev && ino == r->ino))
+        return 0;
+    race_detach_fd(r, fd);
+    return 1;
+}
+
 int race_add_alias(struct race *r, int newfd)
 {
     if (!r->in_table || r->phase != RACE_RUNNING || r->naliases == RACE_ALIASES ||

@@ -100,6 +100,11 @@ int race_enter(struct race *r);
 void race_put(struct race *r);
 void race_retire(struct race *r);
 
+/* Does fd (one of r's descriptors) no longer hold the race's socket (closed
+ * behind our back, by a raw system call, and maybe reused)? Then detach it:
+ * 1. Else 0. */
+int race_drop_if_stale(struct race *r, int fd);
+
 /* The app made newfd a copy of r's descriptor (dup, dup2, dup3, F_DUPFD):
  * the winner will be put on it too. -1 when r cannot take another copy. */
 int race_add_alias(struct race *r, int newfd);

@@ -122,6 +122,8 @@ static int poll_rounds(struct pollfd *fds, struct poll_job *job, struct pollfd *
             w[i].r = NULL;
             w[i].pending = 0;
             struct race *r = fdt_peek(app[i].fd) ? fdt_get(app[i].fd) : NULL;
+            if (r && race_drop_if_stale(r, app[i].fd))
+                r = fdt_get(app[i].fd);   /* closed behind our back: no longer a race */
             if (!r)
                 continue;
             advance(r, now, &next);
