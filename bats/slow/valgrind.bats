@@ -163,6 +163,7 @@ assert_vg_clean() {
 
 @test "helgrind: threads_gai and stress with the shim: no race or lock-order report" {
   vg bh6 shim HELGRIND "$C/threads_gai" -n 4 bh6 8080
+  [ "$status" = 0 ] || cat "$VGLOG" >&2
   assert_status 0
   assert_line "connected 4/4"
   [ "$(vg_errors)" = 0 ] || { cat "$VGLOG" >&2; return 1; }
