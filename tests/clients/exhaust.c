@@ -20,16 +20,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n - 1;
-}
+#include "fdcount.h"
 
 static volatile int peak, stop;
 

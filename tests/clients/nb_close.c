@@ -18,16 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n - 1;   /* the directory's own descriptor */
-}
+#include "fdcount.h"
 
 int main(int argc, char **argv)
 {
@@ -38,13 +29,13 @@ int main(int argc, char **argv)
     int rc = getaddrinfo(argv[2], argv[3], &hints, &res);
     if (rc)
         return fprintf(stderr, "getaddrinfo: %s\n", gai_strerror(rc)), 2;
-    printf("base %d\n", open_fds());
+    printf("base %d\n", count_fds());
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
     rc = connect(fd, res->ai_addr, res->ai_addrlen);
     printf("connect %d %s\n", rc, rc ? strerrorname_np(errno) : "0");
     struct pollfd p = { .fd = fd, .events = POLLOUT };
     printf("poll %d\n", poll(&p, 1, 600));   /* the race starts its other attempts */
-    printf("during %d\n", open_fds());
+    printf("during %d\n", count_fds());
 
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (strcmp(mode, "close") == 0)
@@ -58,7 +49,7 @@ int main(int argc, char **argv)
         printf("replaced %s\n", fcntl(fd, F_GETFL) >= 0 ? "yes" : "no");
         close(fd);
     }
-    printf("after %d\n", open_fds());
+    printf("after %d\n", count_fds());
 
     int s = socket(AF_INET, SOCK_STREAM, 0);
     printf("reused %s\n", s == fd ? "yes" : "no");
@@ -70,7 +61,7 @@ int main(int argc, char **argv)
     getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &l);
     printf("new socket connect %d %s, SO_ERROR %d\n", rc, rc ? strerrorname_np(errno) : "0", err);
     close(s);
-    printf("end %d\n", open_fds());
+    printf("end %d\n", count_fds());
     freeaddrinfo(res);
     return rc == 0 ? 0 : 1;
 }

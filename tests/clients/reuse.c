@@ -24,31 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdcount.h"
+
 static int fails;
 #define FAIL(...) (printf("FAIL " __VA_ARGS__), printf("\n"), fails++)
-
-/* Open descriptors at or above `from`. */
-static int count_from(int from)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0, self = d ? dirfd(d) : -1;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.' && atoi(e->d_name) >= from && atoi(e->d_name) != self;
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n - 1;
-}
 
 static struct addrinfo *res;
 
@@ -94,7 +73,7 @@ static void closed_behind(const char *how)
         FAIL("%s: %d descriptors with the file open, expected %d", how, count_fds(), base + 1);
     /* closefrom also closed what the app had above fd: count from fd up
      * (only the file may be there), close_range only fd itself. */
-    int above = count_from(fd);
+    int above = count_fds_from(fd);
     close(f);
     unlink(path);
     if (!strcmp(how, "closefrom") && above != 1)
