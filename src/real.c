@@ -5,6 +5,7 @@
  * Must never call one of our own hooks, and never fail silently into NULL
  * calls: a hook whose real symbol is missing answers ENOSYS. */
 #include "real.h"
+#include "config.h"
 
 #include <dlfcn.h>
 
@@ -66,7 +67,11 @@ void real_bind(void)
     __atomic_store_n(&dst->connect, c, __ATOMIC_RELEASE);
 }
 
+/* At load time, before the app has threads: the table, and the settings
+ * (read once; doing it here also lets every later thread see them as
+ * written before it was created). */
 __attribute__((constructor)) static void real_init(void)
 {
     real_bind();
+    tryall_config();
 }
