@@ -11,13 +11,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#define FDT_CHUNK  1024
-#define FDT_CHUNKS (FDT_MAX / FDT_CHUNK)
 
 int fdt_count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 TLOCK_HELD(holding);
-static struct fdslot *chunks[FDT_CHUNKS];
+struct fdslot *fdt_chunks[FDT_CHUNKS];
 
 int fdt_lock(void)
 {
@@ -64,7 +62,7 @@ struct fdslot *fdt_slot(int fd, int create)
 {
     if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
         return NULL;
-    struct fdslot **c = &chunks[fd / FDT_CHUNK];
+    struct fdslot **c = &fdt_chunks[fd / FDT_CHUNK];
     struct fdslot *chunk = __atomic_load_n(c, __ATOMIC_ACQUIRE);
     if (!chunk) {
         if (!create || !(chunk = pool_big(FDT_CHUNK * sizeof *chunk)))
@@ -105,16 +103,16 @@ struct race *fdt_take(int fd)
 void fdt_each(void (*fn)(int fd, struct fdslot *s, void *arg), void *arg)
 {
     for (unsigned c = 0; c < FDT_CHUNKS; c++)
-        if (chunks[c])
+        if (fdt_chunks[c])
             for (unsigned i = 0; i < FDT_CHUNK; i++)
-                fn((int)(c * FDT_CHUNK + i), &chunks[c][i], arg);
+                fn((int)(c * FDT_CHUNK + i), &fdt_chunks[c][i], arg);
 }
 
 int fdt_peek_any(int fd)
 {
     if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
         return 0;
-    struct fdslot *chunk = __atomic_load_n(&chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    struct fdslot *chunk = __atomic_load_n(&fdt_chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
     if (!chunk)
         return 0;
     struct fdslot *s = &chunk[fd % FDT_CHUNK];
@@ -126,14 +124,7 @@ int fdt_peek_epoll(int epfd)
 {
     if (epfd < 0 || (unsigned)epfd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
         return 0;
-    struct fdslot *chunk = __atomic_load_n(&chunks[epfd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    struct fdslot *chunk = __atomic_load_n(&fdt_chunks[epfd / FDT_CHUNK], __ATOMIC_ACQUIRE);
     return chunk && __atomic_load_n(&chunk[epfd % FDT_CHUNK].ep_racing, __ATOMIC_ACQUIRE) != 0;
 }
 
-int fdt_peek(int fd)
-{
-    if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
-        return 0;
-    struct fdslot *chunk = __atomic_load_n(&chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
-    return chunk && __atomic_load_n(&chunk[fd % FDT_CHUNK].race, __ATOMIC_ACQUIRE) != NULL;
-}

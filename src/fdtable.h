@@ -67,8 +67,21 @@ static inline int fdt_active(void)
 }
 
 /* Lock-free hints: may fd have a race? any state at all? */
-int fdt_peek(int fd);
 int fdt_peek_any(int fd);
 int fdt_peek_epoll(int epfd);   /* may epfd hold a racing descriptor? */
+
+#define FDT_CHUNK  1024
+#define FDT_CHUNKS (FDT_MAX / FDT_CHUNK)
+extern struct fdslot *fdt_chunks[FDT_CHUNKS];
+
+/* Lock-free hint: may fd have a race? Inline: the wait hooks ask it for
+ * every descriptor of the app's array. */
+static inline int fdt_peek(int fd)
+{
+    if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
+        return 0;
+    struct fdslot *chunk = __atomic_load_n(&fdt_chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk && __atomic_load_n(&chunk[fd % FDT_CHUNK].race, __ATOMIC_ACQUIRE) != 0;
+}
 
 #endif

@@ -42,6 +42,9 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, st
  * WAIT_LIBC: nothing of ours is involved, or the arguments are the kernel's
  * to reject: the hook calls libc as the app did. */
 #define WAIT_LIBC (-2)
+/* Does the app's pollfd array hold a racing descriptor? (0 as well when it
+ * is unreadable: libc then answers EFAULT.) */
+int wait_poll_racing(struct pollfd *fds, nfds_t nfds);
 int wait_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *mask);
 int wait_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *timeout,
                 const sigset_t *mask, struct timespec *left);

@@ -38,23 +38,40 @@ static const struct timespec *ms_ts(int ms, struct timespec *out)
     return out;
 }
 
+__attribute__((noinline)) static int poll_slow(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    struct timespec ts;
+    return wait_poll(fds, nfds, ms_ts(timeout, &ts), NULL);
+}
+
 TRYALL_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    if (!fdt_active())
-        return real()->poll(fds, nfds, timeout);
+    if (fdt_active() && wait_poll_racing(fds, nfds)) {
+        int rc = poll_slow(fds, nfds, timeout);
+        if (rc != WAIT_LIBC)
+            return rc;
+    }
+    return real()->poll(fds, nfds, timeout);
+}
+
+__attribute__((noinline)) static int ppoll_slow(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+                                                const sigset_t *mask)
+{
     struct timespec ts;
-    int rc = wait_poll(fds, nfds, ms_ts(timeout, &ts), NULL);
-    return rc == WAIT_LIBC ? real()->poll(fds, nfds, timeout) : rc;
+    const struct timespec *t;
+    if (copy_ts(tmo, &ts, &t) != 0)
+        return WAIT_LIBC;
+    return wait_poll(fds, nfds, t, mask);
 }
 
 TRYALL_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo, const sigset_t *mask)
 {
-    struct timespec ts;
-    const struct timespec *t;
-    if (!fdt_active() || copy_ts(tmo, &ts, &t) != 0)
-        return real()->ppoll(fds, nfds, tmo, mask);
-    int rc = wait_poll(fds, nfds, t, mask);
-    return rc == WAIT_LIBC ? real()->ppoll(fds, nfds, tmo, mask) : rc;
+    if (fdt_active() && wait_poll_racing(fds, nfds)) {
+        int rc = ppoll_slow(fds, nfds, tmo, mask);
+        if (rc != WAIT_LIBC)
+            return rc;
+    }
+    return real()->ppoll(fds, nfds, tmo, mask);
 }
 
 TRYALL_EXPORT int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
@@ -93,11 +110,25 @@ static int copy_sets(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct sets *
 
 static int sets_racing(int nfds, const struct sets *c)
 {
-    for (int fd = 0; fd < nfds; fd++)
+    size_t words = ((size_t)nfds + 8 * sizeof(long) - 1) / (8 * sizeof(long));
+    for (size_t w = 0; w < words; w++) {
+        unsigned long bits = 0;
         for (int k = 0; k < 3; k++)
-            if (c->p[k] && FD_ISSET(fd, c->p[k]) && fdt_peek(fd))
+            if (c->p[k])
+                bits |= (unsigned long)__FDS_BITS(c->p[k])[w];
+        if (w == words - 1 && nfds % (8 * sizeof(long)))
+            bits &= (1UL << (nfds % (8 * sizeof(long)))) - 1;
+        for (; bits; bits &= bits - 1)
+            if (fdt_peek((int)(w * 8 * sizeof(long)) + __builtin_ctzl(bits)))
                 return 1;
+    }
     return 0;
+}
+
+__attribute__((noinline)) static int select_racing(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
+{
+    struct sets c;
+    return nfds > 0 && nfds <= FD_SETSIZE && copy_sets(nfds, rd, wr, ex, &c) == 0 && sets_racing(nfds, &c);
 }
 
 static void give_back(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct sets *c)
@@ -109,14 +140,13 @@ static void give_back(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct
             memcpy(app[k], &c->s[k], bytes);
 }
 
-TRYALL_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+__attribute__((noinline)) static int select_slow(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
     struct sets c;
     struct timeval t;
-    if (!fdt_active() || nfds <= 0 || nfds > FD_SETSIZE || copy_sets(nfds, rd, wr, ex, &c) != 0 ||
-        (tv && (usermem_copy(&t, tv, sizeof t) != 0 || t.tv_sec < 0 || t.tv_usec < 0)) ||
-        !sets_racing(nfds, &c))
-        return real()->select(nfds, rd, wr, ex, tv);
+    if (copy_sets(nfds, rd, wr, ex, &c) != 0 ||
+        (tv && (usermem_copy(&t, tv, sizeof t) != 0 || t.tv_sec < 0 || t.tv_usec < 0)))
+        return WAIT_LIBC;
     struct timespec ts, left;
     if (tv) {
         ts.tv_sec = t.tv_sec + t.tv_usec / 1000000;
@@ -124,7 +154,7 @@ TRYALL_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct ti
     }
     int rc = wait_select(nfds, c.p[0], c.p[1], c.p[2], tv ? &ts : NULL, NULL, tv ? &left : NULL);
     if (rc == WAIT_LIBC)
-        return real()->select(nfds, rd, wr, ex, tv);
+        return WAIT_LIBC;
     if (rc >= 0)
         give_back(nfds, rd, wr, ex, &c);
     if (tv) {
@@ -132,6 +162,16 @@ TRYALL_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct ti
         tv->tv_usec = left.tv_nsec / 1000;
     }
     return rc;
+}
+
+TRYALL_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+{
+    if (fdt_active() && select_racing(nfds, rd, wr, ex)) {
+        int rc = select_slow(nfds, rd, wr, ex, tv);
+        if (rc != WAIT_LIBC)
+            return rc;
+    }
+    return real()->select(nfds, rd, wr, ex, tv);
 }
 
 TRYALL_EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *tmo,

@@ -10,6 +10,11 @@
  * not readable (errno untouched either way). */
 int usermem_copy(void *dst, const void *src, size_t n);
 
+/* Is all of [src, src+n) readable? Proven with one system call (then
+ * remembered as this thread's last proven range), or known already. After a
+ * 1, the caller may read the range directly. */
+int usermem_readable(const void *src, size_t n);
+
 /* A fork child must forget the cached pid (fork.c). */
 void usermem_forget_pid(void);
 
