@@ -125,10 +125,18 @@ static int sets_racing(int nfds, const struct sets *c)
     return 0;
 }
 
+/* Do select's sets hold a racing descriptor? Read in place once proven
+ * readable (an unreadable set: libc's EFAULT). */
 __attribute__((noinline)) static int select_racing(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
 {
-    struct sets c;
-    return nfds > 0 && nfds <= FD_SETSIZE && copy_sets(nfds, rd, wr, ex, &c) == 0 && sets_racing(nfds, &c);
+    size_t bytes = ((size_t)nfds + 8 * sizeof(long) - 1) / (8 * sizeof(long)) * sizeof(long);
+    struct sets c = { .p = { rd, wr, ex } };
+    if (nfds <= 0 || nfds > FD_SETSIZE)
+        return 0;
+    for (int k = 0; k < 3; k++)
+        if (c.p[k] && !usermem_readable(c.p[k], bytes))
+            return 0;
+    return sets_racing(nfds, &c);
 }
 
 static void give_back(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct sets *c)

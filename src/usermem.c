@@ -3,8 +3,8 @@
  * crashing. Where that call is not allowed (old kernels, seccomp) it falls
  * back to a plain copy, as libc itself would read the memory.
  * Two cheap cases skip the system call: memory in our callers' stack frames,
- * and the range this thread last proved readable (the same pollfd array or
- * sockaddr handed in again). A range unmapped since would be read directly:
+ * and the ranges this thread last proved readable (the same pollfd array,
+ * fd_sets or sockaddr handed in again). A range unmapped since would be read directly:
  * the one place we trust the app's memory to stay where it was.
  * Must never dereference an unproven app pointer, never change errno. */
 #include "usermem.h"
@@ -16,10 +16,27 @@
 #include <unistd.h>
 
 static pid_t self;
-/* The last range process_vm_readv proved readable, per thread: event loops
- * hand the same array to every wait. */
-static __thread const char *known_at __attribute__((tls_model("initial-exec")));
-static __thread size_t known_len __attribute__((tls_model("initial-exec")));
+/* The last ranges process_vm_readv proved readable, per thread: event loops
+ * hand the same arrays (a pollfd array, select's three sets) to every wait. */
+#define KNOWN 4
+static __thread const char *known_at[KNOWN] __attribute__((tls_model("initial-exec")));
+static __thread size_t known_len[KNOWN] __attribute__((tls_model("initial-exec")));
+static __thread unsigned known_next __attribute__((tls_model("initial-exec")));
+
+static int known(const char *c, size_t n)
+{
+    for (unsigned k = 0; k < KNOWN; k++)
+        if (c >= known_at[k] && c + n <= known_at[k] + known_len[k])
+            return 1;
+    return 0;
+}
+
+static void remember(const char *c, size_t n)
+{
+    known_at[known_next] = c;
+    known_len[known_next] = n;
+    known_next = (known_next + 1) % KNOWN;
+}
 
 /* Is [p, p+n) in the frames of our callers, on this thread's stack? The
  * stack grows down: those frames lie just above our own. */
@@ -40,7 +57,7 @@ int usermem_readable(const void *src, size_t n)
     const char *c = src;
     if (!src || c + n < c)
         return 0;
-    if (n == 0 || on_callers_stack(src, n) || (c >= known_at && c + n <= known_at + known_len))
+    if (n == 0 || on_callers_stack(src, n) || known(c, n))
         return 1;
     /* One process_vm_readv reads the whole range into one small scratch
      * buffer, reused by every local iovec. */
@@ -62,10 +79,8 @@ int usermem_readable(const void *src, size_t n)
     }
     ssize_t got = process_vm_readv(pid, local, (unsigned long)k, &remote, 1, 0);
     int ok = got == (ssize_t)n || (got < 0 && (errno == ENOSYS || errno == EPERM));
-    if (got == (ssize_t)n) {
-        known_at = c;
-        known_len = n;
-    }
+    if (got == (ssize_t)n)
+        remember(c, n);
     errno = saved;
     return ok;
 }
@@ -77,7 +92,7 @@ int usermem_copy(void *dst, const void *src, size_t n)
     if (n == 0)
         return 0;
     const char *c = src;
-    if (on_callers_stack(src, n) || (c >= known_at && c + n <= known_at + known_len && c + n > c)) {
+    if (on_callers_stack(src, n) || (c + n > c && known(c, n))) {
         memcpy(dst, src, n);
         return 0;
     }
@@ -91,8 +106,7 @@ int usermem_copy(void *dst, const void *src, size_t n)
     ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
     int rc = 0;
     if (got == (ssize_t)n) {
-        known_at = c;
-        known_len = n;
+        remember(c, n);
     } else if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
         memcpy(dst, src, n);
     } else {
