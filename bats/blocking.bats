@@ -9,19 +9,11 @@
 load lib/netns
 
 setup_file() {
-  NS_PROBED=$(ns_probe)   # once per file; ns_require skips on it
-  export NS_PROBED
+  ns_setup_file
 }
 
 setup() {
-  ns_require
-  ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-  C=$ROOT/build/clients
-  LIB=$ROOT/build/libtryall.so
-  [ -e "$LIB" ] && [ -x "$C/naive_gai" ] || {
-    echo "build/libtryall.so or build/clients missing: run make all clients" >&2
-    return 1
-  }
+  ns_build_paths naive_gai naive_ghbn loop_gai threads_gai || return 1
   SHIM=(env LD_PRELOAD="$LIB" TRYALL_DELAY_MS=250)
   PY_CONNECT='import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])))

@@ -17,8 +17,7 @@
 load lib/netns
 
 setup_file() {
-  NS_PROBED=$(ns_probe)   # once per file; ns_require skips on it
-  export NS_PROBED
+  ns_setup_file
 }
 
 setup() {

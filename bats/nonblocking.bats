@@ -14,26 +14,11 @@ load lib/netns
 load lib/nonblocking
 
 setup_file() {
-  NS_PROBED=$(ns_probe)   # once per file; ns_require skips on it
-  export NS_PROBED
+  ns_setup_file
 }
 
 setup() {
-  ns_require
-  ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-  C=$ROOT/build/clients
-  LIB=$ROOT/build/libtryall.so
-  [ -e "$LIB" ] && [ -x "$C/nb_client" ] && [ -x "$C/nb_fortify" ] || {
-    echo "build/libtryall.so or build/clients/nb_* missing: run make all clients" >&2
-    return 1
-  }
-  # nb_fortify.c includes nb_client.c, which the Makefile's pattern rule does
-  # not know: catch a stale nb_fortify rather than test old code.
-  [ ! "$ROOT/tests/clients/nb_client.c" -nt "$C/nb_fortify" ] || {
-    echo "build/clients/nb_fortify is older than tests/clients/nb_client.c:" \
-      "touch tests/clients/nb_fortify.c && make clients" >&2
-    return 1
-  }
+  ns_build_paths nb_client nb_fortify nb_close || return 1
   SHIM=(env LD_PRELOAD="$LIB" TRYALL_DELAY_MS=250)
   CURL=(curl -sS --noproxy '*' --max-time 3)
 }

@@ -8,19 +8,11 @@
 load lib/netns
 
 setup_file() {
-  NS_PROBED=$(ns_probe)
-  export NS_PROBED
+  ns_setup_file
 }
 
 setup() {
-  ns_require
-  ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-  C=$ROOT/build/clients
-  LIB=$ROOT/build/libtryall.so
-  [ -e "$LIB" ] && [ -x "$C/naive_gai" ] && [ -x "$C/log_reuse" ] || {
-    echo "build/libtryall.so or clients missing: run make all clients" >&2
-    return 1
-  }
+  ns_build_paths naive_gai log_reuse || return 1
   T=$BATS_TEST_TMPDIR
   W=
 }

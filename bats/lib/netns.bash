@@ -97,6 +97,26 @@ ns_probe() {
 }
 
 # Skip the current test if the bed cannot be built. Call from setup().
+# A .bats file's setup_file: probe once per file (ns_require reads it).
+ns_setup_file() {
+  NS_PROBED=$(ns_probe)
+  export NS_PROBED
+}
+
+# For a .bats file's setup(): skip without namespaces, then set ROOT, C (the
+# built clients) and LIB, failing clearly when the library or one of the
+# named clients is not built.
+ns_build_paths() {   # CLIENT...
+  ns_require
+  ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+  C=$ROOT/build/clients
+  LIB=$ROOT/build/libtryall.so
+  local b
+  for b in "$LIB" "${@/#/$C/}"; do
+    [ -e "$b" ] || { echo "$b missing: run make all clients" >&2; return 1; }
+  done
+}
+
 ns_require() {
   if [ -z "${NS_PROBED+x}" ]; then NS_PROBED=$(ns_probe); export NS_PROBED; fi
   [ -z "$NS_PROBED" ] || skip "$NS_PROBED"
