@@ -32,14 +32,16 @@ static int restart_after_signal(int has_timeo)
 {
     if (has_timeo)
         return 0;
-    for (int sig = 1; sig < NSIG; sig++) {
+    int saved = errno, restart = 1;
+    for (int sig = 1; sig < NSIG && restart; sig++) {
         struct sigaction sa;
         if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0)
-            continue;
+            continue;   /* glibc's own signals (32, 33) answer EINVAL */
         if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN && !(sa.sa_flags & SA_RESTART))
-            return 0;
+            restart = 0;
     }
-    return 1;
+    errno = saved;
+    return restart;
 }
 
 static uint64_t timeo_ms(int fd, int opt)
@@ -257,7 +259,7 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
                 /* The app disconnects: a running race ends here; a lost one
                  * keeps its error for SO_ERROR, as the kernel keeps sk_err. */
                 if (r->phase != RACE_LOST)
-                    race_retire(r);
+                    race_abort(r);
                 fdt_unlock();
                 return rl->connect(fd, sa, len);
             }

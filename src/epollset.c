@@ -136,7 +136,11 @@ int epset_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
     const struct tryall_real *rl = real();
     struct race *r = fdt_get(fd);
-    if (!r || r->phase != RACE_RUNNING || r->dead) {
+    if (r && race_drop_if_stale(r, fd))
+        r = NULL;   /* a new descriptor on a number closed behind our back */
+    /* Only the race's own descriptor is swapped for tags; a dup'd copy's
+     * registration goes to the kernel as the app made it. */
+    if (!r || r->fd != fd || r->phase != RACE_RUNNING || r->dead) {
         int rc = rl->epoll_ctl(epfd, op, fd, ev);
         if (rc == 0 && (op == EPOLL_CTL_DEL || ev))
             record(epfd, op, fd, ev);

@@ -49,6 +49,8 @@ static inline void tlock_fork(pthread_mutex_t *m, int *held, int *took, int phas
             tlock_drop(m, held);
     } else {
         pthread_mutex_init(m, NULL);
+        if (*took)
+            pthread_setcancelstate(*held - 1, NULL);   /* as it was before PREPARE */
         *held = 0;
     }
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,8 +182,7 @@ static int start_hidden(struct race *r, unsigned i)
         }
     }
     r->afd[i] = s;
-    dev_t dv;
-    identity(s, &dv, &r->aino[i]);
+    identity(s, &r->adev[i], &r->aino[i]);
     if (real()->connect(s, (struct sockaddr *)&ss, len) == 0)
         return 1;
     if (errno == EINPROGRESS) {
@@ -200,13 +200,23 @@ static int attempt_ours(const struct race *r, unsigned i)
 {
     dev_t d;
     ino_t ino;
-    return i > 0 && r->afd[i] >= 0 && identity(r->afd[i], &d, &ino) == 0 && ino == r->aino[i];
+    return i > 0 && r->afd[i] >= 0 && identity(r->afd[i], &d, &ino) == 0 && d == r->adev[i] &&
+           ino == r->aino[i];
+}
+
+/* Close one of our sockets without ever waiting (we hold the lock): a
+ * SO_LINGER carried from the app would make close block. */
+static void close_now(int s)
+{
+    struct linger off = { 0, 0 };
+    real()->setsockopt(s, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    real()->close(s);
 }
 
 static void close_attempt(struct race *r, unsigned i)
 {
     if (attempt_ours(r, i))
-        real()->close(r->afd[i]);
+        close_now(r->afd[i]);
     if (i > 0)
         r->afd[i] = -1;
 }
@@ -227,6 +237,12 @@ static int hand_over(struct race *r, unsigned w)
     if (w > 0) {
         int wfam = r->afam[w];
         epset_attempt_closing(r, w);
+        /* The app's own attempt is replaced: out of the epoll sets first (its
+         * file may live on elsewhere, a fork child say), and never a
+         * lingering close inside dup3. */
+        epset_attempt_closing(r, 0);
+        struct linger off = { 0, 0 };
+        real()->setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
         if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
             return -1;
         real()->close(r->afd[w]);
@@ -251,16 +267,18 @@ static int hand_over(struct race *r, unsigned w)
 static void finish_won(struct race *r, unsigned w, uint64_t now_ms)
 {
     plan_won(&r->plan, w);
-    for (unsigned i = 1; i < r->plan.n; i++)
-        if (i != w)
-            close_attempt(r, i);
     if (hand_over(r, w) != 0 && !r->dead) {
-        /* dup3 failed (descriptor limit or memory): treat as a failure of w. */
+        /* dup3 failed (descriptor limit, or w is not ours any more): a failure
+         * of w; the others run on. */
         r->plan.winner = -1;
         r->plan.state[w] = ATT_FAILED;
         r->plan.error[w] = errno;
+        r->plan.kick = 1;
         return;
     }
+    for (unsigned i = 1; i < r->plan.n; i++)
+        if (i != w)
+            close_attempt(r, i);
     r->phase = RACE_WON;
     epset_race_over(r);
     /* The outcome is news (level fail) when the app's own target did not win. */
@@ -289,7 +307,8 @@ int64_t race_advance(struct race *r, uint64_t now_ms)
         case PLAN_FAILED:
             r->phase = RACE_LOST;
             r->error = s.error;
-            race_lost_count++;
+            if (r->in_table)
+                race_lost_count++;
             epset_race_over(r);
             if (log_on(TRYALL_LOG_FAIL))
                 log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
@@ -330,8 +349,27 @@ unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max)
     return n;
 }
 
+/* Is attempt i's socket still in the handshake (an event seen for it was
+ * stale: the number was closed and reused by a newer attempt since)? */
+static int still_connecting(int s)
+{
+    struct tcp_info ti;
+    socklen_t l = sizeof ti;
+    return real()->getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) == 0 &&
+           (ti.tcpi_state == TCP_SYN_SENT || ti.tcpi_state == TCP_SYN_RECV);
+}
+
 void race_settle(struct race *r, unsigned i, uint64_t now_ms)
 {
+    /* Never read (and clear) the error of a socket that is not this
+     * attempt's. The app's own gone: the race is over (retired by whoever
+     * next looks at it; r stays valid for our caller). */
+    if (i > 0 && !attempt_ours(r, i))
+        return;
+    if (i == 0 && !still_app_socket(r)) {
+        r->dead = 1;
+        return;
+    }
     int err = 0;
     socklen_t l = sizeof err;
     if (real()->getsockopt(r->afd[i], SOL_SOCKET, SO_ERROR, &err, &l) != 0)
@@ -340,8 +378,11 @@ void race_settle(struct race *r, unsigned i, uint64_t now_ms)
         /* Writable with no error: connected, unless the kernel says otherwise. */
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        if (real()->getpeername(r->afd[i], (struct sockaddr *)&ss, &sl) != 0)
+        if (real()->getpeername(r->afd[i], (struct sockaddr *)&ss, &sl) != 0) {
+            if (errno == ENOTCONN && still_connecting(r->afd[i]))
+                return;   /* a stale event: this attempt is still trying */
             err = errno == ENOTCONN ? ECONNREFUSED : errno;
+        }
     }
     if (err == 0) {
         finish_won(r, i, now_ms);
@@ -447,6 +488,18 @@ void race_retire(struct race *r)
         race_put(r);
 }
 
+void race_abort(struct race *r)
+{
+    if (r->phase == RACE_RUNNING && !r->dead) {
+        epset_race_over(r);
+        for (unsigned i = 1; i < r->plan.n; i++)
+            if (r->plan.state[i] == ATT_RUNNING && r->afd[i] >= 0)
+                epset_attempt_closing(r, i);
+    }
+    r->dead = 1;
+    race_retire(r);
+}
+
 int race_drop_if_stale(struct race *r, int fd)
 {
     dev_t d;
@@ -483,10 +536,22 @@ void race_detach_fd(struct race *r, int fd)
         race_retire(r);
         return;
     }
-    /* Another copy carries on: it becomes the race's descriptor. */
+    /* Another copy carries on: it becomes the race's descriptor. The old
+     * number gets the app's epoll registrations back and loses our tags;
+     * the new one gets tags for whatever the app registered on it. */
+    epset_race_over(r);
+    for (unsigned i = 1; i < r->plan.n; i++)
+        if (r->plan.state[i] == ATT_RUNNING && r->afd[i] >= 0)
+            epset_attempt_closing(r, i);
     epset_count(r, -1);
     r->fd = r->alias[--r->naliases];
+    if (r->afd[0] == fd)
+        r->afd[0] = r->fd;
     epset_count(r, +1);
+    epset_race_started(r);
+    for (unsigned i = 1; i < r->plan.n; i++)
+        if (r->plan.state[i] == ATT_RUNNING && r->afd[i] >= 0)
+            epset_attempt_started(r, i);
     if (untable(r, fd))
         race_put(r);
 }

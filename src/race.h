@@ -38,7 +38,8 @@ struct race {
     int afam[PLAN_MAX];              /* their families */
     struct sockopt_snap opts;        /* the app's options, for every attempt */
     int opts_family;                 /* family of the socket they were read from */
-    ino_t aino[PLAN_MAX];            /* identity of each hidden attempt socket */
+    dev_t adev[PLAN_MAX];            /* identity of each hidden attempt socket */
+    ino_t aino[PLAN_MAX];
     uint64_t started_ms[PLAN_MAX];
     int error;                       /* when RACE_LOST; reported once, then retired */
     char name[BOOK_NAME_MAX];
@@ -104,6 +105,10 @@ void race_retire(struct race *r);
  * behind our back, by a raw system call, and maybe reused)? Then detach it:
  * 1. Else 0. */
 int race_drop_if_stale(struct race *r, int fd);
+
+/* The app ended a running race itself (connect(AF_UNSPEC)): its epoll
+ * registrations back, waiters told, the race out of the table. */
+void race_abort(struct race *r);
 
 /* The app made newfd a copy of r's descriptor (dup, dup2, dup3, F_DUPFD):
  * the winner will be put on it too. -1 when r cannot take another copy. */
