@@ -425,3 +425,14 @@ tcl_setup() {
     assert_same_fd
   done
 }
+
+@test "epoll on the edges: a number closed behind our back and reused, a racing socket disconnected with AF_UNSPEC: only the app's data" {
+  local m
+  for m in stale unspec; do
+    run_in_ns bh4 "${SHIM[@]}" "$C/epoll_edges" $m bh4 8080
+    assert_status 0
+    assert_line "ok"
+    assert_has "data="
+  done
+  assert_line "disconnect 0"
+}
