@@ -436,3 +436,13 @@ tcl_setup() {
   done
   assert_line "disconnect 0"
 }
+
+@test "a blocking read on a racing socket waits at most its SO_RCVTIMEO, as without the shim" {
+  run_in_ns allbh "$C/io_timeo" allbh 8080
+  assert_status 0
+  local plain=$output
+  assert_line "in time yes"
+  run_in_ns allbh "${SHIM[@]}" "$C/io_timeo" allbh 8080
+  assert_status 0
+  [ "$output" = "$plain" ] || { echo "plain <$plain> shim <$output>"; return 1; }
+}

@@ -364,7 +364,7 @@ static struct race *current(int fd)
     return r;
 }
 
-int tryall_io_gate(int fd, int *err)
+int tryall_io_gate(int fd, int timeo_opt, int *err)
 {
     if (fdt_lock() != 0)
         return 0;
@@ -377,8 +377,9 @@ int tryall_io_gate(int fd, int *err)
             answer = 1;
         } else {
             r->refs++;
-            if (drive(r, 0) == EINTR) {
-                *err = EINTR;
+            int why = drive(r, timeo_ms(fd, timeo_opt));
+            if (why == EINTR || why == EAGAIN) {
+                *err = why;   /* a signal, or the socket's own timeout passed */
                 answer = 1;
             }
             race_put(r);

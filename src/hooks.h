@@ -21,8 +21,9 @@ int tryall_disabled(void);
 
 /* Before I/O on fd: 0 = go to libc; 1 = answer -1 with *err (a racing
  * non-blocking socket: EAGAIN; a lost race: its error, once). A blocking
- * socket's race is finished first. */
-int tryall_io_gate(int fd, int *err);
+ * socket's race is finished first, bounded by the socket's timeout for that
+ * direction (timeo_opt: SO_RCVTIMEO or SO_SNDTIMEO; EAGAIN when it passes). */
+int tryall_io_gate(int fd, int timeo_opt, int *err);
 
 /* SO_ERROR and getpeername while racing (TIP 427): 1 when *value was decided
  * here (0 while racing, the verdict once lost), 0 to let the kernel answer. */

@@ -12,13 +12,15 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-/* Answer -1 here (errno set) instead of calling libc? */
-static inline int answered(int fd)
+/* Answer -1 here (errno set) instead of calling libc? (in: a read, else a
+ * write; a blocking call waits for the race as long as its timeout allows) */
+static inline int answered(int fd, int in)
 {
     int e;
-    if (fdt_peek(fd) && tryall_io_gate(fd, &e)) {
+    if (fdt_peek(fd) && tryall_io_gate(fd, in ? SO_RCVTIMEO : SO_SNDTIMEO, &e)) {
         errno = e;
         return 1;
     }
@@ -35,56 +37,56 @@ static int readable_msg(const struct msghdr *msg)
 
 TRYALL_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-    if (answered(fd))
+    if (answered(fd, 1))
         return -1;
     return real()->read(fd, buf, n);
 }
 
 TRYALL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-    if (answered(fd))
+    if (answered(fd, 0))
         return -1;
     return real()->write(fd, buf, n);
 }
 
 TRYALL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-    if (cnt >= 0 && cnt <= IOV_MAX && answered(fd))
+    if (cnt >= 0 && cnt <= IOV_MAX && answered(fd, 1))
         return -1;
     return real()->readv(fd, iov, cnt);
 }
 
 TRYALL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-    if (cnt >= 0 && cnt <= IOV_MAX && answered(fd))
+    if (cnt >= 0 && cnt <= IOV_MAX && answered(fd, 0))
         return -1;
     return real()->writev(fd, iov, cnt);
 }
 
 TRYALL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
-    if (answered(fd))
+    if (answered(fd, 1))
         return -1;
     return real()->recv(fd, buf, n, flags);
 }
 
 TRYALL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *sa, socklen_t *len)
 {
-    if (answered(fd))
+    if (answered(fd, 1))
         return -1;
     return real()->recvfrom(fd, buf, n, flags, sa, len);
 }
 
 TRYALL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-    if (fdt_peek(fd) && readable_msg(msg) && answered(fd))
+    if (fdt_peek(fd) && readable_msg(msg) && answered(fd, 1))
         return -1;
     return real()->recvmsg(fd, msg, flags);
 }
 
 TRYALL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-    if (answered(fd))
+    if (answered(fd, 0))
         return -1;
     return real()->send(fd, buf, n, flags);
 }
@@ -92,28 +94,28 @@ TRYALL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 TRYALL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *sa,
                              socklen_t len)
 {
-    if (answered(fd))
+    if (answered(fd, 0))
         return -1;
     return real()->sendto(fd, buf, n, flags, sa, len);
 }
 
 TRYALL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-    if (fdt_peek(fd) && readable_msg(msg) && answered(fd))
+    if (fdt_peek(fd) && readable_msg(msg) && answered(fd, 0))
         return -1;
     return real()->sendmsg(fd, msg, flags);
 }
 
 TRYALL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
-    if (answered(fd))
+    if (answered(fd, 1))
         return -1;
     return real()->read_chk(fd, buf, n, buflen);
 }
 
 TRYALL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
-    if (answered(fd))
+    if (answered(fd, 1))
         return -1;
     return real()->recv_chk(fd, buf, n, buflen, flags);
 }
@@ -121,7 +123,7 @@ TRYALL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int
 TRYALL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
                                      struct sockaddr *sa, socklen_t *len)
 {
-    if (answered(fd))
+    if (answered(fd, 1))
         return -1;
     return real()->recvfrom_chk(fd, buf, n, buflen, flags, sa, len);
 }
