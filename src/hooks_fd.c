@@ -44,9 +44,21 @@ static void forget(int fd)
     fdt_unlock();
 }
 
+/* A close a signal handler made while this thread held the lock, taken up
+ * when the lock is let go. By then another thread may have reused the
+ * number: act only on what is stale (a race whose socket is gone), and drop
+ * the registrations only when the number is still free. */
+static void forget_deferred(int fd)
+{
+    struct race *r = fdt_get(fd);
+    int stale = r && race_drop_if_stale(r, fd);
+    if (stale || fcntl(fd, F_GETFD) < 0)
+        epset_forget_fd(fd);
+}
+
 __attribute__((constructor)) static void hooks_fd_init(void)
 {
-    fdt_on_deferred_close(forget_locked);
+    fdt_on_deferred_close(forget_deferred);
 }
 
 /* newfd is now a copy of oldfd: if oldfd races, so does the copy. */
