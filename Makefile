@@ -45,7 +45,7 @@ $(B)/tryall-run: src/tryall-run.in Makefile | $(B)
 $(B)/tests/%: tests/%.c $(CORESRC) $(wildcard src/*.h) | $(B)/tests
 	$(CC) $(BASEFLAGS) -pthread $(CFLAGS) -o $@ $< $(CORESRC) -lcmocka -pthread
 
-$(B)/clients/%: tests/clients/%.c tests/clients/fdcount.h | $(B)/clients
+$(B)/clients/%: tests/clients/%.c tests/clients/fdcount.h tests/clients/addrstr.h | $(B)/clients
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -pthread -o $@ $< -pthread
 
 # nb_fortify.c includes nb_client.c (the same client, built with _FORTIFY_SOURCE).

@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrstr.h"
+
 static inline int64_t h_now_ms(void)
 {
     struct timespec ts;
@@ -111,16 +113,6 @@ static inline long h_vcsw(int who)
 
 /* ---- addresses ---- */
 
-static inline const char *h_addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-    const void *a = sa->sa_family == AF_INET6
-        ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-        : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-    if (!inet_ntop(sa->sa_family, a, buf, len))
-        snprintf(buf, len, "?");
-    return buf;
-}
-
 /* Address (v4-mapped IPv6 folded to IPv4) and port of sa, as 16+2 bytes. */
 static inline int h_addr_key(const struct sockaddr *sa, uint8_t out[16], int *fam, uint16_t *port)
 {
@@ -164,7 +156,7 @@ static inline int h_peer_in(int fd, const struct addrinfo *res, char *buf, size_
         if (h_addr_key(ai->ai_addr, ak, &af, &ap) == 0 && af == pf && ap == pp &&
             !memcmp(ak, pk, 16))
             return 1;
-    h_addr_str((struct sockaddr *)&ss, buf, len);
+    addr_str((struct sockaddr *)&ss, buf, len);
     return 0;
 }
 

@@ -16,13 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-    const void *a = sa->sa_family == AF_INET6
-        ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-        : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-    return inet_ntop(sa->sa_family, a, buf, len) ? buf : "?";
-}
+#include "addrstr.h"
 
 int main(int argc, char **argv)
 {

@@ -25,17 +25,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static void on_alarm(int sig) { (void)sig; }
+#include "addrstr.h"
 
-static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-    const void *a = sa->sa_family == AF_INET6
-        ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-        : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-    if (!inet_ntop(sa->sa_family, a, buf, len))
-        snprintf(buf, len, "?");
-    return buf;
-}
+static void on_alarm(int sig) { (void)sig; }
 
 /* The options -o sets; the family-specific TOS one follows the socket's
  * current domain (the winner may be of the other family). */

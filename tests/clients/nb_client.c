@@ -56,6 +56,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrstr.h"
+
 #ifndef NB_PROG
 #define NB_PROG "nb_client"
 #endif
@@ -83,16 +85,6 @@ static const char *ename(int e)
 {
     const char *s = e ? strerrorname_np(e) : "0";
     return s ? s : "?";
-}
-
-static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-    const void *a = sa->sa_family == AF_INET6
-        ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-        : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-    if (!inet_ntop(sa->sa_family, a, buf, len))
-        snprintf(buf, len, "?");
-    return buf;
 }
 
 /* "0" or "-1 NAME" for a call's result. */

@@ -106,7 +106,7 @@ static void dup_follows(void)
     close(fd);
 }
 
-static volatile int racing_fd = -1, stop;
+static volatile int stop;
 static char tpath[] = "/tmp/reuse-t.XXXXXX";
 
 static void *opener(void *arg)
