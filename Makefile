@@ -17,22 +17,34 @@ LIBFLAGS  := -fPIC -fvisibility=hidden -pthread
 LDLIBS    := -ldl -pthread
 
 B         := build
-SRC       := $(sort $(wildcard src/*.c))
+# src/ is a house in floors (docs/design.md): hooks -> calls -> race -> sys -> core.
+LAYERS    := hooks calls race sys core
+SRC       := $(sort $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+HDR       := $(sort $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h)))
 LIBOBJ    := $(SRC:src/%.c=$(B)/obj/%.o)
-# The pure core the unit tests link (no hooks, no real-symbol table).
-CORE      := addr book plan config log ready highfd
-CORESRC   := $(CORE:%=src/%.c)
+# DEBUG=1 (and the sanitizer builds) check the locking rule at run time.
+ifeq ($(DEBUG),1)
+BASEFLAGS += -DTRYALL_CHECKS
+endif
+# What the unit tests of the pure core link: core/ and the bottom of sys/.
+CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/real.c
+# The race floor, for the unit tests that drive it through a fake kernel
+# (tests/fake/: a real-symbol table of its own, so no real.c).
+RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c \
+             src/sys/pool.c
+FAKESRC   := $(wildcard tests/fake/*.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))
 TESTBIN   := $(TESTSRC:tests/%.c=$(B)/tests/%)
 CLIENTSRC := $(sort $(wildcard tests/clients/*.c))
 CLIENTBIN := $(CLIENTSRC:tests/clients/%.c=$(B)/clients/%)
 
-.PHONY: all bench clean check check-unit check-bats clients demo install uninstall
+.PHONY: all bench clean check check-layers check-unit check-bats clients demo install uninstall
 
 all: $(B)/libtryall.so $(B)/tryall-run
 
-$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
+$(B)/obj/%.o: src/%.c $(HDR) | $(B)/obj
+	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(LIBFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libtryall.so: $(LIBOBJ)
@@ -42,8 +54,14 @@ $(B)/tryall-run: src/tryall-run.in Makefile | $(B)
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $< > $@
 	chmod 755 $@
 
-$(B)/tests/%: tests/%.c $(CORESRC) $(wildcard src/*.h) | $(B)/tests
-	$(CC) $(BASEFLAGS) -pthread $(CFLAGS) -o $@ $< $(CORESRC) -lcmocka -pthread
+# The core's tests name its headers without the folder (-Isrc/core -Isrc/sys).
+$(B)/tests/%: tests/%.c $(CORESRC) $(HDR) | $(B)/tests
+	$(CC) $(BASEFLAGS) -Isrc/core -Isrc/sys -pthread $(CFLAGS) -o $@ $< $(CORESRC) -lcmocka -ldl -pthread
+
+# The race floor's tests: a fake kernel behind the real-symbol table, the
+# locking rule checked (-DTRYALL_CHECKS).
+$(B)/tests/test_race_%: tests/test_race_%.c $(RACESRC) $(FAKESRC) tests/fake/fake.h $(HDR) | $(B)/tests
+	$(CC) $(BASEFLAGS) -DTRYALL_CHECKS -Itests -pthread $(CFLAGS) -o $@ $< $(RACESRC) $(FAKESRC) -lcmocka -pthread
 
 $(B)/clients/%: tests/clients/%.c tests/clients/fdcount.h tests/clients/addrstr.h | $(B)/clients
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -pthread -o $@ $< -pthread
@@ -59,7 +77,13 @@ clients: $(CLIENTBIN)
 $(B) $(B)/obj $(B)/tests $(B)/clients:
 	mkdir -p $@
 
-check: check-unit check-bats
+check: check-layers check-unit check-bats
+
+# The floors: no object outside hooks/ names an interposed function (it must
+# go through the real-symbol table), and no file includes a header of a
+# floor above its own (bats/../tests/check_layers.sh says how).
+check-layers: $(B)/libtryall.so
+	sh tests/check_layers.sh $(B)
 
 check-unit: $(TESTBIN)
 	@rc=0; for t in $(TESTBIN); do echo "== $$t"; $$t || rc=1; done; exit $$rc
@@ -99,9 +123,9 @@ clean:
 # then RSS, descriptor count and wakeups/s (bats/slow/soak.sh; not in CI).
 SAN_CC     ?= gcc
 DURATION   ?= 60
-ASAN_MAKE   = $(MAKE) --no-print-directory B=build/asan CC=$(SAN_CC) \
+ASAN_MAKE   = $(MAKE) --no-print-directory B=build/asan CC=$(SAN_CC) DEBUG=1 \
               CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined'
-TSAN_MAKE   = $(MAKE) --no-print-directory B=build/tsan CC=$(SAN_CC) \
+TSAN_MAKE   = $(MAKE) --no-print-directory B=build/tsan CC=$(SAN_CC) DEBUG=1 \
               CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=thread'
 # ASan's own SIGSEGV/SIGBUS/SIGFPE handlers lack SA_RESTART, and libtryall
 # restarts a blocking connect after a signal only when every caught signal

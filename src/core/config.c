@@ -1,0 +1,95 @@
+/* config.c - owns the settings: parsed once from the environment with
+ * secure_getenv (so set-uid programs ignore them).
+ * Must never re-read the environment after the first parse. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void warn_add(char *warn, size_t warnlen, const char *fmt, const char *name, const char *val)
+{
+    size_t used = strnlen(warn, warnlen);
+    if (used + 1 < warnlen)
+        snprintf(warn + used, warnlen - used, fmt, name, val);
+}
+
+void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
+                  char *warn, size_t warnlen)
+{
+    int saved_errno = errno;
+    memset(c, 0, sizeof *c);
+    c->delay_ms = TRYALL_DELAY_DEFAULT;
+    c->log_level = TRYALL_LOG_QUIET;
+    if (warn && warnlen)
+        warn[0] = '\0';
+
+    const char *v = get("TRYALL_DISABLE");
+    if (v && *v) {
+        if (strcmp(v, "1") == 0)
+            c->disabled = 1;
+        else if (strcmp(v, "0") != 0 && warn)
+            warn_add(warn, warnlen, "%s=%s is not 0 or 1; ignored\n", "TRYALL_DISABLE", v);
+    }
+
+    v = get("TRYALL_DELAY_MS");
+    if (v) {
+        char *end = NULL;
+        errno = 0;
+        long ms = strtol(v, &end, 10);
+        if (errno || end == v || *end || ms < TRYALL_DELAY_MIN || ms > TRYALL_DELAY_MAX) {
+            if (warn)
+                warn_add(warn, warnlen, "%s=%s is not a whole number of ms in 10..60000; using 250\n",
+                         "TRYALL_DELAY_MS", v);
+        } else {
+            c->delay_ms = (unsigned)ms;
+        }
+    }
+
+    v = get("TRYALL_LOG");
+    if (v && *v) {
+        if (strcmp(v, "fail") == 0)
+            c->log_level = TRYALL_LOG_FAIL;
+        else if (strcmp(v, "trace") == 0)
+            c->log_level = TRYALL_LOG_TRACE;
+        else if (strcmp(v, "quiet") != 0 && strcmp(v, "0") != 0 && warn)
+            warn_add(warn, warnlen, "%s=%s is not fail or trace; logging off\n", "TRYALL_LOG", v);
+    }
+
+    v = get("TRYALL_LOG_FILE");
+    if (v && *v) {
+        if (strlen(v) < sizeof c->log_file)
+            strcpy(c->log_file, v);
+        else if (warn)
+            warn_add(warn, warnlen, "%s%s is too long; logging to stderr\n", "TRYALL_LOG_FILE", "");
+    }
+    errno = saved_errno;
+}
+
+static struct tryall_config the_config;
+static char the_warnings[1024];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static const char *env_get(const char *name)
+{
+    return secure_getenv(name);
+}
+
+static void load(void)
+{
+    config_parse(&the_config, env_get, the_warnings, sizeof the_warnings);
+}
+
+const struct tryall_config *tryall_config(void)
+{
+    pthread_once(&once, load);
+    return &the_config;
+}
+
+const char *tryall_config_warnings(void)
+{
+    pthread_once(&once, load);
+    return the_warnings;
+}

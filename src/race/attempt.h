@@ -1,0 +1,34 @@
+/* attempt.h - owns the race floor's view of one attempt socket: its
+ * identity checks, starting a hidden attempt, closing one, the log line
+ * about one. Internal to race/ (step.c, handover.c, life.c, alias.c).
+ * Must never be included from above the race floor. */
+#ifndef TRYALL_ATTEMPT_H
+#define TRYALL_ATTEMPT_H
+
+#include <sys/types.h>
+#include "race/race.h"
+
+/* Device and inode of fd's file; -1 when fd is not open. */
+int attempt_identity(int fd, dev_t *dev, ino_t *ino);
+
+/* Is r->fd still the app's socket the race began on (not closed, not reused)? */
+int attempt_app_current(const struct race *r);
+
+/* Is afd[i] (i > 0) still our hidden socket (not closed and reused behind
+ * our back)? */
+int attempt_ours(const struct race *r, unsigned i);
+
+/* Start attempt i on a hidden socket. 0 running, 1 connected, or -errno. */
+int attempt_start(struct race *r, unsigned i);
+
+/* Close hidden attempt i if it is still ours, and forget its number. */
+void attempt_close(struct race *r, unsigned i);
+
+/* Close one of our own sockets without ever waiting (no lingering). */
+void attempt_close_now(int s);
+
+/* One log line about attempt i (err 0: an event without error). */
+void attempt_log(const struct race *r, int level, unsigned i, const char *what, int err,
+                 uint64_t now_ms);
+
+#endif

@@ -1,0 +1,178 @@
+/* fdtable.c - owns the descriptor-indexed slots and the one lock (the rule is
+ * written in fdtable.h). Slots live in chunks of FDT_CHUNK, allocated on first
+ * use and never freed, so lock-free peeks are always safe; descriptors up to
+ * FDT_CHUNKS * FDT_CHUNK are covered, higher ones are never raced.
+ * Must never call back into a hook or wait while the lock is held. */
+#include "race/fdtable.h"
+
+#include "core/lock.h"
+#include "sys/pool.h"
+
+#include "race/race.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int fdt_count;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+TLOCK_HELD(holding);
+struct fdslot *fdt_chunks[FDT_CHUNKS];
+
+int fdt_lock(void)
+{
+    return tlock_take(&lock, &holding);
+}
+
+/* Per thread: a handler runs on the thread it interrupted. */
+#define DEFERRED 16
+static __thread int deferred[DEFERRED] __attribute__((tls_model("initial-exec")));
+static __thread unsigned ndeferred __attribute__((tls_model("initial-exec")));
+static void (*deferred_fn)(int fd);
+
+void fdt_defer_close(int fd)
+{
+    if (ndeferred < DEFERRED)
+        deferred[ndeferred++] = fd;
+}
+
+void fdt_on_deferred_close(void (*fn)(int fd))
+{
+    deferred_fn = fn;
+}
+
+void fdt_unlock(void)
+{
+    for (;;) {
+        while (ndeferred && deferred_fn)
+            deferred_fn(deferred[--ndeferred]);
+        tlock_drop(&lock, &holding);
+        /* A handler may have come between the last look and the drop. */
+        if (!ndeferred || !deferred_fn || tlock_take(&lock, &holding) != 0)
+            return;
+    }
+}
+
+TLOCK_HELD(took_for_fork);
+
+void fdt_fork(int phase)
+{
+    tlock_fork(&lock, &holding, &took_for_fork, phase);
+}
+
+struct fdslot *fdt_slot(int fd, int create)
+{
+    if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
+        return NULL;
+    struct fdslot **c = &fdt_chunks[fd / FDT_CHUNK];
+    struct fdslot *chunk = __atomic_load_n(c, __ATOMIC_ACQUIRE);
+    if (!chunk) {
+        if (!create || !(chunk = pool_big(FDT_CHUNK * sizeof *chunk)))
+            return NULL;   /* chunks are never given back */
+        __atomic_store_n(c, chunk, __ATOMIC_RELEASE);
+    }
+    return &chunk[fd % FDT_CHUNK];
+}
+
+int fdt_held(void)
+{
+    return holding != 0;
+}
+
+#ifdef TRYALL_CHECKS
+void fdt_assert_held(const char *where)
+{
+    if (holding)
+        return;
+    /* Raw write: the app's stderr, once, just before we stop the process. */
+    char msg[160] = "libtryall: locking rule broken: ";
+    strncat(msg, where, sizeof msg - strlen(msg) - 40);
+    strcat(msg, " runs without the fdtable lock\n");
+    syscall(SYS_write, 2, msg, strlen(msg));
+    abort();
+}
+#endif
+
+struct race *fdt_races;
+int fdt_lost;
+
+void fdt_link(struct race *r)
+{
+    FDT_ASSERT_HELD();
+    r->next_active = fdt_races;
+    fdt_races = r;
+}
+
+void fdt_unlink(struct race *r)
+{
+    FDT_ASSERT_HELD();
+    for (struct race **p = &fdt_races; *p; p = &(*p)->next_active)
+        if (*p == r) {
+            *p = r->next_active;
+            break;
+        }
+    r->next_active = NULL;
+}
+
+struct race *fdt_get(int fd)
+{
+    FDT_ASSERT_HELD();
+    struct fdslot *s = fdt_slot(fd, 0);
+    return s ? s->race : NULL;
+}
+
+int fdt_put(int fd, struct race *r)
+{
+    FDT_ASSERT_HELD();
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (!s)
+        return -1;
+    if (!s->race)
+        __atomic_add_fetch(&fdt_count, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->race, r, __ATOMIC_RELEASE);
+    return 0;
+}
+
+struct race *fdt_take(int fd)
+{
+    FDT_ASSERT_HELD();
+    struct fdslot *s = fdt_slot(fd, 0);
+    struct race *r = s ? s->race : NULL;
+    if (r) {
+        __atomic_store_n(&s->race, NULL, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&fdt_count, 1, __ATOMIC_RELAXED);
+    }
+    return r;
+}
+
+void fdt_each(void (*fn)(int fd, struct fdslot *s, void *arg), void *arg)
+{
+    FDT_ASSERT_HELD();
+    for (unsigned c = 0; c < FDT_CHUNKS; c++)
+        if (fdt_chunks[c])
+            for (unsigned i = 0; i < FDT_CHUNK; i++)
+                fn((int)(c * FDT_CHUNK + i), &fdt_chunks[c][i], arg);
+}
+
+int fdt_peek_any(int fd)
+{
+    if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
+        return 0;
+    struct fdslot *chunk = __atomic_load_n(&fdt_chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    if (!chunk)
+        return 0;
+    struct fdslot *s = &chunk[fd % FDT_CHUNK];
+    return __atomic_load_n(&s->race, __ATOMIC_ACQUIRE) || __atomic_load_n(&s->regs, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&s->ep_regs, __ATOMIC_ACQUIRE);
+}
+
+int fdt_peek_epoll(int epfd)
+{
+    if (epfd < 0 || (unsigned)epfd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
+        return 0;
+    struct fdslot *chunk = __atomic_load_n(&fdt_chunks[epfd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk && __atomic_load_n(&chunk[epfd % FDT_CHUNK].ep_racing, __ATOMIC_ACQUIRE) != 0;
+}
+

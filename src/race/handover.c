@@ -1,0 +1,78 @@
+/* handover.c - owns the winner's hand-over: attempt k > 0 is moved onto the
+ * app's descriptor number with dup3 (and onto every copy the app made with
+ * dup), keeping the app's FD_CLOEXEC and file status flags; its epoll
+ * registrations are put back; the losers are closed.
+ * Must never act on the app's number once it no longer holds the socket the
+ * race began on, never leave a lingering close inside dup3. */
+#include "race/handover.h"
+#include "race/attempt.h"
+#include "race/epset.h"
+#include "core/config.h"
+#include "sys/log.h"
+#include "sys/real.h"
+
+#include <errno.h>
+#include <fcntl.h>
+
+/* The app's copies of the descriptor get the winner too. */
+static void hand_to_aliases(struct race *r)
+{
+    for (unsigned k = 0; k < r->naliases; k++) {
+        dev_t d;
+        ino_t ino;
+        int a = r->alias[k], afl = real()->fcntl(a, F_GETFD);
+        if (attempt_identity(a, &d, &ino) == 0 && d == r->dev && ino == r->ino && afl >= 0)
+            real()->dup3(r->fd, a, (afl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+    }
+}
+
+/* Put hidden attempt w (> 0) on the app's number: 0, or -1 with errno. */
+static int move_winner(struct race *r, unsigned w)
+{
+    int fl = real()->fcntl(r->fd, F_GETFL);
+    int fdfl = real()->fcntl(r->fd, F_GETFD);
+    if (!attempt_ours(r, w)) {
+        errno = EBADF;
+        return -1;
+    }
+    int wfam = r->afam[w];
+    epset_attempt_closing(r, w);
+    /* The app's own attempt is replaced: out of the epoll sets first (its
+     * file may live on elsewhere, a fork child say), and never a lingering
+     * close inside dup3. */
+    epset_attempt_closing(r, 0);
+    struct linger off = { 0, 0 };
+    real()->setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+        return -1;
+    real()->close(r->afd[w]);
+    r->afd[w] = -1;
+    r->afd[0] = r->fd;
+    hand_to_aliases(r);
+    attempt_identity(r->fd, &r->dev, &r->ino);
+    r->family = wfam;
+    real()->fcntl(r->fd, F_SETFL, fl);
+    return 0;
+}
+
+void handover_winner(struct race *r, unsigned w, uint64_t now_ms)
+{
+    if (!attempt_app_current(r)) {
+        r->dead = 1;
+        return;
+    }
+    if (w > 0 && move_winner(r, w) != 0) {
+        /* dup3 failed (descriptor limit, or w is not ours any more): a
+         * failure of w; the others run on. */
+        plan_failed(&r->plan, w, errno);
+        return;
+    }
+    plan_won(&r->plan, w);
+    for (unsigned i = 1; i < r->plan.n; i++)
+        if (i != w)
+            attempt_close(r, i);
+    r->phase = RACE_WON;
+    epset_race_over(r);
+    /* The outcome is news (level fail) when the app's own target did not win. */
+    attempt_log(r, w == 0 ? TRYALL_LOG_TRACE : TRYALL_LOG_FAIL, w, "won", 0, now_ms);
+}

@@ -1,0 +1,182 @@
+/* step.c - owns stepping a race: asking the plan what is due (start an
+ * attempt, wait, hand over a winner, settle the verdict) and doing it;
+ * reading an attempt's outcome when a poll says it is ready.
+ * Must never block (every poll here has timeout 0), never read the error of
+ * a socket that is not the attempt's, never count a stale event. */
+#include "race/race.h"
+#include "race/attempt.h"
+#include "race/epset.h"
+#include "race/fdtable.h"
+#include "race/handover.h"
+#include "core/config.h"
+#include "sys/log.h"
+#include "sys/real.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+/* A connect that said EINPROGRESS may be decided already (loopback answers
+ * at once): look once, without waiting, so such a result counts now. */
+static void peek_attempt(struct race *r, unsigned i, uint64_t now_ms)
+{
+    struct pollfd p = { .fd = r->afd[i], .events = POLLOUT };
+    if (real()->poll(&p, 1, 0) > 0)
+        race_settle(r, i, now_ms);
+}
+
+static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
+{
+    plan_started(&r->plan, i, now_ms);
+    r->started_ms[i] = now_ms;
+    attempt_log(r, TRYALL_LOG_TRACE, i, "started", 0, now_ms);
+    int rc = attempt_start(r, i);
+    if (rc == 1) {
+        handover_winner(r, i, now_ms);
+    } else if (rc < 0) {
+        plan_failed(&r->plan, i, -rc);
+        attempt_log(r, TRYALL_LOG_FAIL, i, "failed", -rc, now_ms);
+    } else {
+        peek_attempt(r, i, now_ms);
+    }
+}
+
+static void settle_lost(struct race *r, int error, uint64_t now_ms)
+{
+    r->phase = RACE_LOST;
+    r->error = error;
+    if (r->in_table)
+        fdt_lost++;
+    epset_race_over(r);
+    if (log_on(TRYALL_LOG_FAIL))
+        log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
+                 r->fd, r->name, r->port, r->plan.n, (unsigned long long)(now_ms - r->t0_ms),
+                 strerror(error));
+}
+
+int64_t race_advance(struct race *r, uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    while (race_running(r)) {
+        struct plan_step s = plan_next(&r->plan, now_ms);
+        switch (s.verb) {
+        case PLAN_WAIT:
+            return s.wait_ms;
+        case PLAN_WON:
+            handover_winner(r, s.index, now_ms);
+            break;
+        case PLAN_FAILED:
+            settle_lost(r, s.error, now_ms);
+            break;
+        case PLAN_START:
+            start_attempt(r, s.index, now_ms);
+            break;
+        }
+    }
+    return -1;
+}
+
+unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->plan.n && n < max; i++)
+        if (attempt_live(r, i)) {
+            out[n].fd = r->afd[i];
+            out[n].events = POLLOUT;
+            out[n].revents = 0;
+            n++;
+        }
+    return n;
+}
+
+/* Is attempt i's socket still in the handshake (an event seen for it was
+ * stale: the number was closed and reused by a newer attempt since)? */
+static int still_connecting(int s)
+{
+    struct tcp_info ti;
+    socklen_t l = sizeof ti;
+    return real()->getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) == 0 &&
+           (ti.tcpi_state == TCP_SYN_SENT || ti.tcpi_state == TCP_SYN_RECV);
+}
+
+/* The outcome of attempt socket s: 0 connected, -1 still connecting (a stale
+ * event), else the errno it failed with. */
+static int outcome(int s)
+{
+    int err = 0;
+    socklen_t l = sizeof err;
+    if (real()->getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &l) != 0)
+        err = errno;
+    if (err == 0) {
+        /* Writable with no error: connected, unless the kernel says otherwise. */
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (real()->getpeername(s, (struct sockaddr *)&ss, &sl) != 0) {
+            if (errno == ENOTCONN && still_connecting(s))
+                return -1;
+            err = errno == ENOTCONN ? ECONNREFUSED : errno;
+        }
+    }
+    return err;
+}
+
+void race_settle(struct race *r, unsigned i, uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    /* Never read (and clear) the error of a socket that is not this
+     * attempt's. The app's own gone: the race is over (retired by whoever
+     * next looks at it; r stays valid for our caller). */
+    if (i > 0 && !attempt_ours(r, i))
+        return;
+    if (i == 0 && !attempt_app_current(r)) {
+        r->dead = 1;
+        return;
+    }
+    int err = outcome(r->afd[i]);
+    if (err < 0)
+        return;
+    if (err == 0) {
+        handover_winner(r, i, now_ms);
+        return;
+    }
+    plan_failed(&r->plan, i, err);
+    attempt_log(r, TRYALL_LOG_FAIL, i, "failed", err, now_ms);
+    if (i == 0)
+        epset_attempt_closing(r, 0);
+    attempt_close(r, i);
+}
+
+void race_absorb(struct race *r, const struct pollfd *pfds, unsigned n, uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    for (unsigned k = 0; k < n && race_running(r); k++) {
+        if (!pfds[k].revents)
+            continue;
+        for (unsigned i = 0; i < r->plan.n; i++)
+            if (r->afd[i] == pfds[k].fd && r->plan.state[i] == ATT_RUNNING) {
+                race_settle(r, i, now_ms);
+                break;
+            }
+    }
+}
+
+void race_check(struct race *r, uint64_t now_ms)
+{
+    struct pollfd p[PLAN_MAX];
+    unsigned n = race_pollfds(r, p, PLAN_MAX);
+    if (n && real()->poll(p, n, 0) > 0)
+        race_absorb(r, p, n, now_ms);
+}
+
+void race_settle_now(struct race *r, uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    for (unsigned k = 0; k <= PLAN_MAX && race_running(r); k++) {
+        unsigned running = r->plan.running, next = r->plan.next;
+        race_check(r, now_ms);
+        race_advance(r, now_ms);
+        if (r->plan.running == running && r->plan.next == next)
+            break;
+    }
+}
