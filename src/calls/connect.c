@@ -208,13 +208,14 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
             return rc;
     }
     struct start s;   /* filled as needed: no zeroing on the path libc answers */
-    s.domain = 0;
-    s.now = tryall_now_ms();
-    s.local_len = sizeof s.local;
+    uint64_t now = tryall_now_ms();
     int fl;
-    if (!eligible(fd, sa, len, s.now, &s.copy, &s.target, &s.list, &s.domain) ||
+    s.domain = 0;
+    if (!eligible(fd, sa, len, now, &s.copy, &s.target, &s.list, &s.domain) ||
         (fl = real()->fcntl(fd, F_GETFL)) < 0)
         return real()->connect(fd, sa, len);
+    s.now = now;
+    s.local_len = sizeof s.local;
     s.bound = getsockname(fd, (struct sockaddr *)&s.local, &s.local_len) == 0 &&
               race_is_bound(&s.local, s.local_len);
     int rc, e;
