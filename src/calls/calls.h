@@ -15,6 +15,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "core/addr.h"
 #include "race/fdtable.h"
 
 /* Is libtryall switched off (TRYALL_DISABLE=1)? */
@@ -62,8 +63,14 @@ void fdops_closing_range(unsigned first, unsigned last);
 
 /* ---- resolver results (calls/resolve.c) ------------------------------------ */
 
-/* A successful answer for node: remember it (errno kept). */
-void resolve_note_addrinfo(const char *node, const struct addrinfo *res);
+/* getaddrinfo for a node that is not a literal: libc's answer, remembered
+ * (and for AF_UNSPEC, not waiting past the resolution delay for a late
+ * family: calls/lookup.c). */
+int tryall_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                       struct addrinfo **res);
+
+/* A successful hostent answer for name (one family): remember it, complete
+ * the other family (errno kept). */
 void resolve_note_hostent(const char *name, const struct hostent *he);
 
 /* ---- waits (calls/wait.c, select.c, waitepoll.c) ---------------------------

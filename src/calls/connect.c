@@ -112,8 +112,8 @@ static int eligible(int fd, const struct sockaddr *sa, socklen_t len, uint64_t n
         return 0;
     const struct sockaddr *c = (const struct sockaddr *)copy;
     if (addr_from_sockaddr(c, len, target) != 0 || !book_maybe_has(target) ||
-        !book_lookup(target, now, list))
-        return 0;
+        !book_lookup(target, now, list) || (list->n < 2 && !list->pending))
+        return 0;   /* no alternative now, and none on its way */
     int type = 0, proto = 0, v6only = 0;
     socklen_t l1 = sizeof type, l2 = sizeof *domain, l3 = sizeof proto, l4 = sizeof v6only;
     const struct tryall_real *rl = real();

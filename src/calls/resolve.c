@@ -1,29 +1,88 @@
-/* resolve.c - owns handing the resolver's answers to the address book: the
- * addresses of a getaddrinfo list or a hostent, in the resolver's order.
- * Must never change, reorder or free what libc returned, nor errno. */
+/* resolve.c - owns what libtryall does with the resolver: every answer the
+ * app gets goes to the address book unchanged, whatever the hints asked
+ * (any socktype or protocol: the book keeps addresses, duplicates
+ * collapse); a one-family answer (AF_INET or AF_INET6 hints,
+ * gethostbyname, gethostbyname2) is kept even with one address and
+ * completed with the other family in the background (calls/lookup.c); an
+ * AF_UNSPEC getaddrinfo does not wait for a late family past the
+ * resolution delay.
+ * Must never change, reorder or free what libc returned to the app, nor the
+ * return value, errno or h_errno the app sees from libc. */
 #include "calls/calls.h"
+#include "calls/lookup.h"
 #include "core/book.h"
+#include "core/config.h"
 #include "sys/clock.h"
+#include "sys/real.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
-void resolve_note_addrinfo(const char *node, const struct addrinfo *res)
+static int other_family(int family)
+{
+    return family == AF_INET ? AF_INET6 : AF_INET;
+}
+
+/* The addresses of a getaddrinfo answer, in its order (duplicates, one per
+ * socktype, collapse in the book). */
+static unsigned from_addrinfo(const struct addrinfo *res, struct tryall_addr *a)
+{
+    unsigned n = 0;
+    for (const struct addrinfo *ai = res; ai && n < BOOK_MAX_ADDRS; ai = ai->ai_next)
+        if (ai->ai_addr && addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a[n]) == 0)
+            n++;
+    return n;
+}
+
+/* Remember an answer that holds only `family` (0: both were asked for):
+ * a one-family one is kept as pending and its other family looked up. */
+static void note(const char *name, const struct tryall_addr *a, unsigned n, int family)
+{
+    uint64_t now = tryall_now_ms();
+    if (!family) {
+        book_remember(name, a, n, now);
+        return;
+    }
+    if (!tryall_config()->complete) {
+        book_remember(name, a, n, now);
+        return;
+    }
+    if (book_remember_partial(name, a, n, now))
+        lookup_complete(name, other_family(family));
+}
+
+void resolve_note_answer(const char *node, const struct addrinfo *res, int early)
 {
     int e = errno;
     struct tryall_addr a[BOOK_MAX_ADDRS];
-    unsigned n = 0;
-    for (const struct addrinfo *ai = res; ai && n < BOOK_MAX_ADDRS; ai = ai->ai_next) {
-        if (ai->ai_socktype != 0 && ai->ai_socktype != SOCK_STREAM)
-            continue;
-        if (ai->ai_protocol != 0 && ai->ai_protocol != IPPROTO_TCP)
-            continue;
-        if (ai->ai_addr && addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a[n]) == 0)
-            n++;
-    }
-    book_remember(node, a, n, tryall_now_ms());
+    unsigned n = from_addrinfo(res, a);
+    uint64_t now = tryall_now_ms();
+    if (early)
+        book_remember_partial(node, a, n, now);   /* the late answers are under way */
+    else
+        book_remember(node, a, n, now);
     errno = e;
+}
+
+int tryall_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                       struct addrinfo **res)
+{
+    int family = hints ? hints->ai_family : AF_UNSPEC;
+    int rc;
+    if (family == AF_UNSPEC && tryall_config()->resolve_delay_ms > 0 &&
+        !(hints && (hints->ai_flags & AI_NUMERICHOST)) &&
+        lookup_unspec(node, service, hints, res, &rc) == 0)
+        return rc;
+    rc = real()->getaddrinfo(node, service, hints, res);
+    if (rc == 0 && res && *res) {
+        int e = errno;
+        struct tryall_addr a[BOOK_MAX_ADDRS];
+        unsigned n = from_addrinfo(*res, a);
+        note(node, a, n, family == AF_INET || family == AF_INET6 ? family : 0);
+        errno = e;
+    }
+    return rc;
 }
 
 void resolve_note_hostent(const char *name, const struct hostent *he)
@@ -42,6 +101,6 @@ void resolve_note_hostent(const char *name, const struct hostent *he)
         memcpy(a[n].bytes, *p, want);
         n++;
     }
-    book_remember(name, a, n, tryall_now_ms());
+    note(name, a, n, he->h_addrtype);
     errno = e;
 }

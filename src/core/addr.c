@@ -71,6 +71,15 @@ socklen_t addr_to_sockaddr(const struct tryall_addr *a, uint16_t port, int sock_
     return 0;
 }
 
+const char *addr_origin_name(int origin)
+{
+    switch (origin) {
+    case ADDR_FROM_COMPLETION: return "completion";
+    case ADDR_FROM_LATE: return "late answer";
+    default: return "app";
+    }
+}
+
 int addr_equal(const struct tryall_addr *a, const struct tryall_addr *b)
 {
     if (a->family != b->family)

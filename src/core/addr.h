@@ -8,10 +8,36 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+/* Where an address came from (for the log; never part of its identity). */
+enum addr_origin {
+    ADDR_FROM_APP = 0,       /* the resolver's answer to the app */
+    ADDR_FROM_COMPLETION,    /* our lookup of the family a one-family answer lacked */
+    ADDR_FROM_LATE,          /* an answer that came after the app was answered */
+};
+
 struct tryall_addr {
     sa_family_t family;      /* AF_INET or AF_INET6 */
     uint8_t bytes[16];       /* AF_INET uses the first 4 */
+    uint8_t origin;          /* enum addr_origin; addr_equal ignores it */
 };
+
+/* "app", "completion" or "late answer". */
+const char *addr_origin_name(int origin);
+
+/* Does node look like a numeric address (IPv4 dotted digits, or anything
+ * with a ':', which no host name has)? Cheap, for the resolver hook's fast
+ * path: a literal has no other addresses to remember or complete. */
+static inline int addr_looks_literal(const char *node)
+{
+    const char *s = node;
+    for (; *s; s++) {
+        if (*s == ':')
+            return 1;
+        if ((*s < '0' || *s > '9') && *s != '.')
+            return 0;
+    }
+    return s != node;
+}
 
 /* Fill *out from a sockaddr; a v4-mapped IPv6 address becomes AF_INET.
  * Returns 0, or -1 when sa is not a usable AF_INET/AF_INET6 address. */

@@ -9,6 +9,7 @@
 #include "core/lock.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
 struct entry {
@@ -78,6 +79,17 @@ static int list_has(const struct tryall_list *l, const struct tryall_addr *a)
     return 0;
 }
 
+/* Append the usable addresses of addrs not in l yet (origin set on them). */
+static void add(struct tryall_list *l, const struct tryall_addr *addrs, unsigned n, int origin)
+{
+    for (unsigned i = 0; i < n && l->n < BOOK_MAX_ADDRS; i++) {
+        if ((addrs[i].family == AF_INET || addrs[i].family == AF_INET6) && !list_has(l, &addrs[i])) {
+            l->a[l->n] = addrs[i];
+            l->a[l->n++].origin = (uint8_t)origin;
+        }
+    }
+}
+
 static void fill(struct tryall_list *l, const char *name, const struct tryall_addr *addrs, unsigned n)
 {
     memset(l, 0, sizeof *l);
@@ -85,26 +97,18 @@ static void fill(struct tryall_list *l, const char *name, const struct tryall_ad
         strncpy(l->name, name, sizeof l->name - 1);
         l->name[sizeof l->name - 1] = '\0';
     }
-    for (unsigned i = 0; i < n && l->n < BOOK_MAX_ADDRS; i++) {
-        if ((addrs[i].family == AF_INET || addrs[i].family == AF_INET6) && !list_has(l, &addrs[i]))
-            l->a[l->n++] = addrs[i];
-    }
+    add(l, addrs, n, ADDR_FROM_APP);
 }
 
-int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n, uint64_t now_ms)
+/* Put l in the table (lock held): refreshed in place when the same list is
+ * there, else in a free or expired slot, else over the oldest. */
+static void store(const struct tryall_list *l, uint64_t now_ms)
 {
-    struct tryall_list l;
-    fill(&l, name, addrs, n);
-    if (l.n < 2)
-        return 0;
-
-    if (tlock_take(&lock, &held) != 0)
-        return 0;
     struct entry *slot = NULL;
     /* The same list again (same name, same addresses): refresh it in place. */
     for (unsigned i = 0; i < BOOK_CAPACITY && !slot; i++)
-        if (table[i].used && table[i].list.n == l.n &&
-            memcmp(&table[i].list, &l, sizeof l) == 0)
+        if (table[i].used && table[i].list.n == l->n &&
+            memcmp(&table[i].list, l, offsetof(struct tryall_list, pending)) == 0)
             slot = &table[i];
     for (unsigned i = 0; i < BOOK_CAPACITY && !slot; i++)
         if (!table[i].used || expired(&table[i], now_ms))
@@ -118,10 +122,70 @@ int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n,
     slot->used = 1;
     slot->stamp_ms = now_ms;
     slot->seq = next_seq++;
-    slot->list = l;
+    slot->list = *l;
     filter_rebuild();
+}
+
+int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n, uint64_t now_ms)
+{
+    struct tryall_list l;
+    fill(&l, name, addrs, n);
+    if (l.n < 2 || tlock_take(&lock, &held) != 0)
+        return 0;
+    store(&l, now_ms);
     tlock_drop(&lock, &held);
     return 1;
+}
+
+int book_remember_partial(const char *name, const struct tryall_addr *addrs, unsigned n,
+                          uint64_t now_ms)
+{
+    struct tryall_list l;
+    fill(&l, name, addrs, n);
+    if (l.n < 1 || tlock_take(&lock, &held) != 0)
+        return 0;
+    l.pending = 1;
+    l.pending_until_ms = now_ms + BOOK_PENDING_MS;
+    store(&l, now_ms);
+    tlock_drop(&lock, &held);
+    return 1;
+}
+
+/* The newest unexpired entry of that name (lock held), or NULL. */
+static struct entry *by_name(const char *name, uint64_t now_ms)
+{
+    char key[BOOK_NAME_MAX];
+    strncpy(key, name, sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    struct entry *best = NULL;
+    for (unsigned i = 0; i < BOOK_CAPACITY; i++) {
+        struct entry *e = &table[i];
+        if (e->used && !expired(e, now_ms) && (!best || e->seq > best->seq) &&
+            strcmp(e->list.name, key) == 0)
+            best = e;
+    }
+    return best;
+}
+
+void book_merge(const char *name, const struct tryall_addr *addrs, unsigned n, int origin,
+                int final, uint64_t now_ms)
+{
+    if (!name || tlock_take(&lock, &held) != 0)
+        return;
+    struct entry *e = by_name(name, now_ms);
+    if (e) {
+        add(&e->list, addrs, n, origin);
+        if (final)
+            e->list.pending = 0;
+        filter_rebuild();
+    } else {
+        struct tryall_list l;
+        fill(&l, name, NULL, 0);
+        add(&l, addrs, n, origin);
+        if (l.n >= 2)
+            store(&l, now_ms);
+    }
+    tlock_drop(&lock, &held);
 }
 
 int book_lookup(const struct tryall_addr *target, uint64_t now_ms, struct tryall_list *out)
@@ -139,6 +203,7 @@ int book_lookup(const struct tryall_addr *target, uint64_t now_ms, struct tryall
     }
     if (best) {
         *out = best->list;
+        out->pending = out->pending && now_ms < out->pending_until_ms;
         found = 1;
     }
     tlock_drop(&lock, &held);
@@ -160,6 +225,9 @@ unsigned book_count(uint64_t now_ms)
 void book_fork(int phase)
 {
     tlock_fork(&lock, &held, &took_for_fork, phase);
+    if (phase == TLOCK_FORK_CHILD)
+        for (unsigned i = 0; i < BOOK_CAPACITY; i++)
+            table[i].list.pending = 0;
 }
 
 void book_clear(void)

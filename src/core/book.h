@@ -13,11 +13,15 @@
 #define BOOK_MAX_ADDRS  32
 #define BOOK_NAME_MAX   256
 #define BOOK_TTL_MS     (10u * 60u * 1000u)
+/* A lookup for more addresses is waited for at most this long. */
+#define BOOK_PENDING_MS (15u * 1000u)
 
 struct tryall_list {
     char name[BOOK_NAME_MAX];               /* for logs; truncated, NUL-terminated */
     unsigned n;                             /* distinct addresses, resolver order */
     struct tryall_addr a[BOOK_MAX_ADDRS];
+    int pending;                            /* a lookup for more addresses is in flight */
+    uint64_t pending_until_ms;              /* ... and is waited for until then */
 };
 
 /* Remember a resolution. Duplicates are dropped (first occurrence kept),
@@ -25,6 +29,19 @@ struct tryall_list {
  * nothing is remembered. The oldest entry makes room when full.
  * Returns 1 when remembered, 0 otherwise. */
 int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n, uint64_t now_ms);
+
+/* Remember a one-family answer (or an answer given before the other family
+ * came): kept even with a single address, marked pending until
+ * book_merge(..., final = 1) or BOOK_PENDING_MS. Returns 1 when remembered. */
+int book_remember_partial(const char *name, const struct tryall_addr *addrs, unsigned n,
+                          uint64_t now_ms);
+
+/* More addresses for name arrived (origin: enum addr_origin): appended to
+ * the newest list of that name, duplicates dropped. final: no more will
+ * come (the pending mark goes, even with n == 0). With no list of that name
+ * (evicted), the addresses are remembered as a list of their own. */
+void book_merge(const char *name, const struct tryall_addr *addrs, unsigned n, int origin,
+                int final, uint64_t now_ms);
 
 /* Copy the newest unexpired list holding *target into *out.
  * Returns 1 when found, 0 otherwise. */
@@ -40,7 +57,8 @@ int book_maybe_has(const struct tryall_addr *target);
 /* Number of unexpired lists (for tests and benchmarks). */
 unsigned book_count(uint64_t now_ms);
 
-/* fork() support (lock.h, tlock_fork): the book stays valid in the child. */
+/* fork() support (lock.h, tlock_fork): the book stays valid in the child,
+ * where no lookup is in flight any more: every pending mark goes. */
 void book_fork(int phase);
 
 /* Forget everything (tests; after fork in the child is not needed: the book stays valid). */

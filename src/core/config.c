@@ -16,6 +16,28 @@ static void warn_add(char *warn, size_t warnlen, const char *fmt, const char *na
         snprintf(warn + used, warnlen - used, fmt, name, val);
 }
 
+/* A whole number of ms in [min, max] into *out; otherwise a warning and
+ * *out (the default) stays. */
+static void parse_ms(const char *v, const char *name, long min, long max, unsigned *out,
+                     char *warn, size_t warnlen)
+{
+    if (!v)
+        return;
+    char *end = NULL;
+    errno = 0;
+    long ms = strtol(v, &end, 10);
+    if (errno || end == v || *end || ms < min || ms > max) {
+        if (warn) {
+            char what[160];
+            snprintf(what, sizeof what, "%%s=%%s is not a whole number of ms in %ld..%ld; using %u\n",
+                     min, max, *out);
+            warn_add(warn, warnlen, what, name, v);
+        }
+    } else {
+        *out = (unsigned)ms;
+    }
+}
+
 void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
                   char *warn, size_t warnlen)
 {
@@ -23,6 +45,8 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
     memset(c, 0, sizeof *c);
     c->delay_ms = TRYALL_DELAY_DEFAULT;
     c->log_level = TRYALL_LOG_QUIET;
+    c->complete = 1;
+    c->resolve_delay_ms = TRYALL_RESOLVE_DELAY_DEFAULT;
     if (warn && warnlen)
         warn[0] = '\0';
 
@@ -34,19 +58,18 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
             warn_add(warn, warnlen, "%s=%s is not 0 or 1; ignored\n", "TRYALL_DISABLE", v);
     }
 
-    v = get("TRYALL_DELAY_MS");
-    if (v) {
-        char *end = NULL;
-        errno = 0;
-        long ms = strtol(v, &end, 10);
-        if (errno || end == v || *end || ms < TRYALL_DELAY_MIN || ms > TRYALL_DELAY_MAX) {
-            if (warn)
-                warn_add(warn, warnlen, "%s=%s is not a whole number of ms in 10..60000; using 250\n",
-                         "TRYALL_DELAY_MS", v);
-        } else {
-            c->delay_ms = (unsigned)ms;
-        }
+    v = get("TRYALL_COMPLETE");
+    if (v && *v) {
+        if (strcmp(v, "0") == 0)
+            c->complete = 0;
+        else if (strcmp(v, "1") != 0 && warn)
+            warn_add(warn, warnlen, "%s=%s is not 0 or 1; ignored\n", "TRYALL_COMPLETE", v);
     }
+
+    parse_ms(get("TRYALL_DELAY_MS"), "TRYALL_DELAY_MS", TRYALL_DELAY_MIN, TRYALL_DELAY_MAX,
+             &c->delay_ms, warn, warnlen);
+    parse_ms(get("TRYALL_RESOLVE_DELAY_MS"), "TRYALL_RESOLVE_DELAY_MS", 0,
+             TRYALL_RESOLVE_DELAY_MAX, &c->resolve_delay_ms, warn, warnlen);
 
     v = get("TRYALL_LOG");
     if (v && *v) {

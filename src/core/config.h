@@ -12,12 +12,16 @@ enum tryall_log_level { TRYALL_LOG_QUIET = 0, TRYALL_LOG_FAIL = 1, TRYALL_LOG_TR
 #define TRYALL_DELAY_MIN     10
 #define TRYALL_DELAY_MAX     60000
 #define TRYALL_PATH_MAX      4096
+#define TRYALL_RESOLVE_DELAY_DEFAULT 50
+#define TRYALL_RESOLVE_DELAY_MAX     10000
 
 struct tryall_config {
     int disabled;                      /* TRYALL_DISABLE=1 */
     unsigned delay_ms;                 /* TRYALL_DELAY_MS */
     int log_level;                     /* TRYALL_LOG: fail | trace */
     char log_file[TRYALL_PATH_MAX];    /* TRYALL_LOG_FILE, "" = stderr */
+    int complete;                      /* TRYALL_COMPLETE: look up the family a one-family answer lacks */
+    unsigned resolve_delay_ms;         /* TRYALL_RESOLVE_DELAY_MS: 0 = wait for both families like libc */
 };
 
 /* Parse with an injectable getenv. Bad values fall back to the default and

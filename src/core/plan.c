@@ -14,40 +14,75 @@ static int contains(const struct tryall_addr *v, unsigned n, const struct tryall
     return 0;
 }
 
+/* Append to out[0..n) the addresses of v not in it yet, family `first`'s
+ * and the other's alternating, first's first (RFC 8305 section 4), keeping
+ * v's order within each family. Returns the new n. */
+static unsigned interleave(struct tryall_addr *out, unsigned n, unsigned max,
+                           const struct tryall_addr *v, unsigned nv, int first, int only_family)
+{
+    struct tryall_addr one[PLAN_MAX], two[PLAN_MAX];
+    unsigned n1 = 0, n2 = 0;
+    for (unsigned i = 0; i < nv && i < PLAN_MAX; i++) {
+        if (contains(out, n, &v[i]) || (only_family && v[i].family != only_family))
+            continue;
+        if (v[i].family == first)
+            one[n1++] = v[i];
+        else
+            two[n2++] = v[i];
+    }
+    unsigned i1 = 0, i2 = 0;
+    int take_one = 1;
+    while (n < max && (i1 < n1 || i2 < n2)) {
+        const struct tryall_addr *a;
+        if ((take_one && i1 < n1) || i2 >= n2)
+            a = &one[i1++];
+        else
+            a = &two[i2++];
+        if (!contains(out, n, a))
+            out[n++] = *a;
+        take_one = !take_one;
+    }
+    return n;
+}
+
+static int other_family(int family)
+{
+    return family == AF_INET ? AF_INET6 : AF_INET;
+}
+
 unsigned plan_order(const struct tryall_list *list, const struct tryall_addr *target,
                     int only_family, struct tryall_addr *out, unsigned max)
 {
-    unsigned n = 0;
     if (max == 0)
         return 0;
-    out[n++] = *target;
+    out[0] = *target;
+    /* After the app's target, the other family first, then alternate. */
+    return interleave(out, 1, max, list->a, list->n, other_family(target->family), only_family);
+}
 
-    /* Split the rest by family, keeping resolver order within each. */
-    struct tryall_addr same[PLAN_MAX], other[PLAN_MAX];
-    unsigned ns = 0, no = 0;
-    for (unsigned i = 0; i < list->n && i < PLAN_MAX; i++) {
-        const struct tryall_addr *a = &list->a[i];
-        if (addr_equal(a, target) || (only_family && a->family != only_family))
-            continue;
-        if (a->family == target->family)
-            same[ns++] = *a;
-        else
-            other[no++] = *a;
+void plan_set_pending(struct plan *p, int pending)
+{
+    p->pending = pending;
+}
+
+unsigned plan_add(struct plan *p, const struct tryall_addr *addrs, unsigned n, int only_family)
+{
+    if (p->next >= PLAN_MAX || p->winner >= 0)
+        return 0;
+    /* The attempts not started yet and the new ones, interleaved again. */
+    struct tryall_addr v[2 * PLAN_MAX];
+    unsigned nv = 0, before = p->n;
+    for (unsigned i = p->next; i < p->n; i++)
+        v[nv++] = p->order[i];
+    for (unsigned i = 0; i < n && nv < 2 * PLAN_MAX; i++)
+        v[nv++] = addrs[i];
+    int first = p->next > 0 ? other_family(p->order[p->next - 1].family) : AF_INET6;
+    p->n = interleave(p->order, p->next, PLAN_MAX, v, nv, first, only_family);
+    for (unsigned i = before; i < p->n; i++) {
+        p->state[i] = ATT_IDLE;
+        p->error[i] = 0;
     }
-    /* RFC 8305 section 4: after the first address family, alternate. */
-    unsigned is = 0, io = 0;
-    int take_other = 1;
-    while (n < max && (is < ns || io < no)) {
-        const struct tryall_addr *a;
-        if ((take_other && io < no) || is >= ns)
-            a = &other[io++];
-        else
-            a = &same[is++];
-        if (!contains(out, n, a))
-            out[n++] = *a;
-        take_other = !take_other;
-    }
-    return n;
+    return p->n - before;
 }
 
 void plan_init(struct plan *p, const struct tryall_addr *order, unsigned n, unsigned delay_ms)
@@ -76,7 +111,13 @@ struct plan_step plan_next(const struct plan *p, uint64_t now_ms)
             s.index = p->next;
         } else {
             s.wait_ms = (int64_t)(due - now_ms);
+            if (p->pending && s.wait_ms > PLAN_PENDING_POLL_MS)
+                s.wait_ms = PLAN_PENDING_POLL_MS;
         }
+        return s;
+    }
+    if (p->pending) {
+        s.wait_ms = PLAN_PENDING_POLL_MS;   /* more may come: look again soon */
         return s;
     }
     if (p->running == 0) {

@@ -24,7 +24,12 @@ struct plan {
     int kick;                             /* a failure since: start the next now */
     unsigned delay_ms;                    /* connection-attempt delay */
     int winner;                           /* index, or -1 */
+    int pending;                          /* more addresses may still come */
 };
+
+/* While more addresses may come, no wait is longer than this: the race
+ * looks for them at least that often, and gives no verdict before they came. */
+#define PLAN_PENDING_POLL_MS 20
 
 /* Order the attempts: the app's target first, then the rest of the list,
  * interleaving families (RFC 8305 section 4). only_family (AF_INET/AF_INET6,
@@ -48,8 +53,19 @@ struct plan_step {
     int error;
 };
 
+/* More addresses may come (1) or not (0) for this race. */
+void plan_set_pending(struct plan *p, int pending);
+
+/* Addresses that came during the race (completion, a late answer): those not
+ * planned yet join the attempts not started yet, families interleaved again
+ * from the one the last started attempt did not have (RFC 8305 section 4).
+ * only_family as for plan_order. Returns how many joined. */
+unsigned plan_add(struct plan *p, const struct tryall_addr *addrs, unsigned n, int only_family);
+
 /* The next attempt starts when none is running, when an attempt failed since
- * the last start, or connection-attempt delay after the last start. */
+ * the last start, or connection-attempt delay after the last start. While
+ * more addresses may come (pending), every wait is cut at
+ * PLAN_PENDING_POLL_MS and the verdict waits for them. */
 struct plan_step plan_next(const struct plan *p, uint64_t now_ms);
 void plan_started(struct plan *p, unsigned i, uint64_t now_ms);
 void plan_failed(struct plan *p, unsigned i, int err);

@@ -1,29 +1,29 @@
 /* resolve.c (hooks) - owns the resolver hooks: getaddrinfo, gethostbyname,
- * gethostbyname2 and their _r forms. Each calls libc, hands a successful
- * answer to calls/resolve.c, and returns libc's result untouched.
+ * gethostbyname2 and their _r forms. A literal address or a switched-off
+ * library: libc. Otherwise calls/resolve.c, which hands libc's answer to
+ * the book and returns it untouched.
  * Must never change, reorder or reallocate what libc returned, nor its return
  * value, errno or h_errno. */
 #include "hooks/hooks.h"
 
-/* Two or more addresses? (A single one is never remembered: say so cheaply.) */
-static int several(const struct hostent *he)
+/* Any address at all? */
+static int some(const struct hostent *he)
 {
-    return he && he->h_addr_list && he->h_addr_list[0] && he->h_addr_list[1];
+    return he && he->h_addr_list && he->h_addr_list[0];
 }
 
 TRYALL_EXPORT int getaddrinfo(const char *node, const char *service,
                               const struct addrinfo *hints, struct addrinfo **res)
 {
-    int rc = real()->getaddrinfo(node, service, hints, res);
-    if (rc == 0 && node && res && *res && (*res)->ai_next && !tryall_disabled())
-        resolve_note_addrinfo(node, *res);
-    return rc;
+    if (node && !addr_looks_literal(node) && !tryall_disabled())
+        return tryall_getaddrinfo(node, service, hints, res);
+    return real()->getaddrinfo(node, service, hints, res);
 }
 
 TRYALL_EXPORT struct hostent *gethostbyname(const char *name)
 {
     struct hostent *he = real()->gethostbyname(name);
-    if (several(he) && !tryall_disabled())
+    if (some(he) && !tryall_disabled())
         resolve_note_hostent(name, he);
     return he;
 }
@@ -31,7 +31,7 @@ TRYALL_EXPORT struct hostent *gethostbyname(const char *name)
 TRYALL_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
     struct hostent *he = real()->gethostbyname2(name, af);
-    if (several(he) && !tryall_disabled())
+    if (some(he) && !tryall_disabled())
         resolve_note_hostent(name, he);
     return he;
 }
@@ -40,7 +40,7 @@ TRYALL_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *b
                                   struct hostent **result, int *h_errnop)
 {
     int rc = real()->gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-    if (rc == 0 && result && several(*result) && !tryall_disabled())
+    if (rc == 0 && result && some(*result) && !tryall_disabled())
         resolve_note_hostent(name, *result);
     return rc;
 }
@@ -49,7 +49,7 @@ TRYALL_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret
                                    size_t buflen, struct hostent **result, int *h_errnop)
 {
     int rc = real()->gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
-    if (rc == 0 && result && several(*result) && !tryall_disabled())
+    if (rc == 0 && result && some(*result) && !tryall_disabled())
         resolve_note_hostent(name, *result);
     return rc;
 }

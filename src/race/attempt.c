@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -52,8 +53,13 @@ void attempt_log(const struct race *r, int level, unsigned i, const char *what, 
 {
     if (!log_on(level))
         return;
-    char a[64];
-    addr_str(&r->plan.order[i], a, sizeof a);
+    char a[96];
+    const struct tryall_addr *ad = &r->plan.order[i];
+    addr_str(ad, a, sizeof a);
+    if (ad->origin != ADDR_FROM_APP) {   /* say where an address the app never saw came from */
+        size_t l = strlen(a);
+        snprintf(a + l, sizeof a - l, " (%s)", addr_origin_name(ad->origin));
+    }
     if (err)
         log_line(level, "fd %d %s %s port %u attempt %u %s: %s (%s) after %llu ms", r->fd, r->name,
                  a, r->port, i + 1, what, strerror(err), ename(err),

@@ -1,10 +1,13 @@
 /* fork.c - owns what libtryall does around fork(): every lock is taken
- * before (in the one order they nest: fdtable, then book, then log), so the
- * child never inherits one mid-change; the parent releases them; the child
- * re-initialises them and drops every race, closing its copies of the hidden
- * attempts (they belong to the parent's races; the app's own descriptors stay
- * as they are). glibc runs no atfork handlers for vfork or posix_spawn: their
- * children exec, and every descriptor of ours is close-on-exec.
+ * before (in the one order they nest: fdtable, then book, then log; the
+ * worker queue's lock is a leaf, taken last), so the child never inherits
+ * one mid-change; the parent releases them; the child re-initialises them
+ * and drops every race, closing its copies of the hidden attempts (they
+ * belong to the parent's races; the app's own descriptors stay as they
+ * are); the background lookups are gone with their threads (no worker, no
+ * queued job, no pending mark in the book). glibc runs no atfork handlers
+ * for vfork or posix_spawn: their children exec, and every descriptor of
+ * ours is close-on-exec.
  * Must never touch the app's descriptors. */
 #include "core/book.h"
 #include "race/fdtable.h"
@@ -12,6 +15,7 @@
 #include "sys/log.h"
 #include "race/race.h"
 #include "sys/usermem.h"
+#include "sys/worker.h"
 
 #include <pthread.h>
 
@@ -20,10 +24,12 @@ static void prepare(void)
     fdt_fork(TLOCK_FORK_PREPARE);
     book_fork(TLOCK_FORK_PREPARE);
     log_fork(TLOCK_FORK_PREPARE);
+    worker_fork(TLOCK_FORK_PREPARE);
 }
 
 static void parent(void)
 {
+    worker_fork(TLOCK_FORK_PARENT);
     log_fork(TLOCK_FORK_PARENT);
     book_fork(TLOCK_FORK_PARENT);
     fdt_fork(TLOCK_FORK_PARENT);
@@ -32,6 +38,7 @@ static void parent(void)
 static void child(void)
 {
     usermem_forget_pid();
+    worker_fork(TLOCK_FORK_CHILD);
     log_fork(TLOCK_FORK_CHILD);
     book_fork(TLOCK_FORK_CHILD);
     fdt_fork(TLOCK_FORK_CHILD);

@@ -41,10 +41,21 @@ static int move_winner(struct race *r, unsigned w)
      * file may live on elsewhere, a fork child say), and never a lingering
      * close inside dup3. */
     epset_attempt_closing(r, 0);
-    struct linger off = { 0, 0 };
+    struct linger was = { 0, 0 }, off = { 0, 0 };
+    socklen_t wl = sizeof was;
+    int lingered = real()->getsockopt(r->fd, SOL_SOCKET, SO_LINGER, &was, &wl) == 0 && was.l_onoff;
     real()->setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
-    if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+    if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+        /* The app's socket stays: its linger back and, while its own
+         * attempt runs, its tag back in the app's epoll sets. */
+        int e = errno;
+        if (lingered)
+            real()->setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &was, sizeof was);
+        if (attempt_live(r, 0))
+            epset_attempt_started(r, 0);
+        errno = e;
         return -1;
+    }
     real()->close(r->afd[w]);
     r->afd[w] = -1;
     r->afd[0] = r->fd;
@@ -63,8 +74,9 @@ void handover_winner(struct race *r, unsigned w, uint64_t now_ms)
     }
     if (w > 0 && move_winner(r, w) != 0) {
         /* dup3 failed (descriptor limit, or w is not ours any more): a
-         * failure of w; the others run on. */
+         * failure of w, closed like any loser; the others run on. */
         plan_failed(&r->plan, w, errno);
+        attempt_close(r, w);
         return;
     }
     plan_won(&r->plan, w);

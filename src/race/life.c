@@ -43,18 +43,17 @@ int race_is_bound(const struct sockaddr_storage *local, socklen_t len)
 static struct pool races = POOL_OF(struct race);
 
 /* The plan for r: the app's target first, then the list; a socket the app
- * bound keeps its family, an IPV6_V6ONLY one races IPv6 only. */
+ * bound keeps its family. (An IPV6_V6ONLY socket races every family: the
+ * option says how that socket treats v4-mapped addresses, not which
+ * families the program may use; IPv4 goes on IPv4 attempts.) */
 static void make_plan(struct race *r, const struct tryall_list *list,
                       const struct tryall_addr *target)
 {
     struct tryall_addr order[PLAN_MAX];
-    int only = r->bound ? target->family : 0, v6only = 0;
-    socklen_t vl = sizeof v6only;
-    if (r->family == AF_INET6 &&
-        real()->getsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vl) == 0 && v6only)
-        only = AF_INET6;   /* the app asked for IPv6 only */
-    unsigned n = plan_order(list, target, only, order, PLAN_MAX);
+    r->only_family = r->bound ? target->family : 0;
+    unsigned n = plan_order(list, target, r->only_family, order, PLAN_MAX);
     plan_init(&r->plan, order, n, tryall_config()->delay_ms);
+    plan_set_pending(&r->plan, list->pending);
 }
 
 /* Attempt 0 is the app's own connect on its own socket, started already. */

@@ -29,6 +29,7 @@ struct race {
     enum race_phase phase;
     int family, protocol;            /* of the app's socket */
     int bound;                       /* the app bound it: hidden ones bind the same IP */
+    int only_family;                 /* 0, or the one family a bound socket can race */
     struct sockaddr_storage local;
     socklen_t local_len;
     uint16_t port;

@@ -77,7 +77,7 @@ static void read_fresh(int family)
         return;
     pthread_mutex_lock(&fresh_lock);
     if (!fresh[k].ready) {
-        int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int s = real()->socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         for (unsigned i = 0; i < NOPTS; i++) {
             fresh[k].len[i] = SOCKOPT_VAL;
             if (s < 0 || !applies(&opts[i], family) ||

@@ -8,6 +8,7 @@
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/handover.h"
+#include "core/book.h"
 #include "core/config.h"
 #include "sys/log.h"
 #include "sys/real.h"
@@ -55,10 +56,29 @@ static void settle_lost(struct race *r, int error, uint64_t now_ms)
                  strerror(error));
 }
 
+/* More addresses were on their way (completion, a late answer): those the
+ * book has now join the attempts not started yet. */
+static void take_news(struct race *r, uint64_t now_ms)
+{
+    struct tryall_list list;
+    if (!book_lookup(&r->plan.order[0], now_ms, &list)) {
+        plan_set_pending(&r->plan, 0);
+        return;
+    }
+    unsigned joined = plan_add(&r->plan, list.a, list.n, r->only_family);
+    plan_set_pending(&r->plan, list.pending);
+    if (joined && log_on(TRYALL_LOG_FAIL))
+        log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: %u more address%s joined the race (%s)", r->fd,
+                 r->name, r->port, joined, joined == 1 ? "" : "es",
+                 addr_origin_name(r->plan.order[r->plan.n - 1].origin));
+}
+
 int64_t race_advance(struct race *r, uint64_t now_ms)
 {
     FDT_ASSERT_HELD();
     while (race_running(r)) {
+        if (r->plan.pending)
+            take_news(r, now_ms);
         struct plan_step s = plan_next(&r->plan, now_ms);
         switch (s.verb) {
         case PLAN_WAIT:

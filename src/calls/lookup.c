@@ -1,0 +1,280 @@
+/* lookup.c - owns the lookups libtryall makes itself (lookup.h).
+ * Completion: one job asks libc for the family a one-family answer lacked;
+ * its answer (or its failure: nothing) goes to the book as final.
+ * Resolution delay: three jobs ask libc at once for AF_UNSPEC (the answer
+ * the app would get), AF_INET and AF_INET6. The app's thread waits: the
+ * AF_UNSPEC answer, whenever it comes first, is returned as it is; when
+ * one family's answer is in and nothing else came within the resolution
+ * delay, that family's answer (libc's own, in libc's order) is returned and
+ * the rest, when it comes, goes to the book as a late answer.
+ * Must never change an answer libc gave (only choose which to return),
+ * never leave the app waiting on a job that has not started. */
+#include "calls/calls.h"
+#include "calls/lookup.h"
+#include "core/book.h"
+#include "core/config.h"
+#include "sys/clock.h"
+#include "sys/log.h"
+#include "sys/real.h"
+#include "sys/worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The addresses of a getaddrinfo answer, in its order. */
+static unsigned addrs_of(const struct addrinfo *res, struct tryall_addr *a)
+{
+    unsigned n = 0;
+    for (const struct addrinfo *ai = res; ai && n < BOOK_MAX_ADDRS; ai = ai->ai_next)
+        if (ai->ai_addr && addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a[n]) == 0)
+            n++;
+    return n;
+}
+
+/* An answer for name that came in the background: into the book. */
+static void to_book(const char *name, int rc, const struct addrinfo *res, int origin, int final)
+{
+    struct tryall_addr a[BOOK_MAX_ADDRS];
+    unsigned n = rc == 0 ? addrs_of(res, a) : 0;
+    book_merge(name, a, n, origin, final, tryall_now_ms());
+    if (log_on(TRYALL_LOG_TRACE))
+        log_line(TRYALL_LOG_TRACE, "%s %s: %u address%s%s%s", addr_origin_name(origin), name, n,
+                 n == 1 ? "" : "es", rc ? ": " : "", rc ? gai_strerror(rc) : "");
+}
+
+/* ---- completion ------------------------------------------------------------ */
+
+struct completion {
+    int family;
+    char name[BOOK_NAME_MAX];
+};
+
+static void complete_job(void *arg)
+{
+    struct completion *c = arg;
+    struct addrinfo hints = { .ai_family = c->family, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res = NULL;
+    int rc = real()->getaddrinfo(c->name, NULL, &hints, &res);
+    to_book(c->name, rc, res, ADDR_FROM_COMPLETION, 1);
+    if (rc == 0)
+        freeaddrinfo(res);
+    free(c);
+}
+
+void lookup_complete(const char *name, int family)
+{
+    struct completion *c = strlen(name) < BOOK_NAME_MAX ? malloc(sizeof *c) : NULL;
+    if (!c) {
+        book_merge(name, NULL, 0, ADDR_FROM_COMPLETION, 1, tryall_now_ms());
+        return;
+    }
+    c->family = family;
+    strncpy(c->name, name, sizeof c->name - 1);
+    c->name[sizeof c->name - 1] = '\0';
+    struct worker_job j = { complete_job, c };
+    if (worker_submit(&j, 1, 0) != 0) {
+        free(c);
+        book_merge(name, NULL, 0, ADDR_FROM_COMPLETION, 1, tryall_now_ms());
+    }
+}
+
+/* ---- resolution delay ------------------------------------------------------ */
+
+enum { G_ALL, G_V4, G_V6, G_N };
+
+struct gather;
+struct gjob {
+    struct gather *g;
+    int which;
+};
+
+struct gather {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    int answered;                  /* the app has its answer: the rest is late */
+    int done[G_N], rc[G_N], err[G_N];   /* err: errno after the call (EAI_SYSTEM) */
+    struct addrinfo *res[G_N];
+    uint64_t first_ok_ms;          /* a family's addresses came (0: not yet) */
+    uint64_t families_done_ms;     /* both family jobs ended (0: not yet) */
+    struct gjob jobs[G_N];
+    struct addrinfo hints;
+    char *node, *service;
+};
+
+static void unref(struct gather *g)
+{
+    if (__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    for (int i = 0; i < G_N; i++)
+        if (g->res[i])
+            freeaddrinfo(g->res[i]);
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+    free(g->node);
+    free(g->service);
+    free(g);
+}
+
+static void gather_job(void *arg)
+{
+    struct gjob *j = arg;
+    struct gather *g = j->g;
+    struct addrinfo hints = g->hints;
+    hints.ai_family = j->which == G_V4 ? AF_INET : j->which == G_V6 ? AF_INET6 : AF_UNSPEC;
+    struct addrinfo *res = NULL;
+    int rc = real()->getaddrinfo(g->node, g->service, &hints, &res);
+    int err = errno;
+    pthread_mutex_lock(&g->mu);
+    if (g->answered) {
+        /* Late: the app has its answer; what this one knows goes to the
+         * book (AF_UNSPEC's is the last word), and the race for the name. */
+        pthread_mutex_unlock(&g->mu);
+        if (rc == 0 || j->which == G_ALL)
+            to_book(g->node, rc, res, ADDR_FROM_LATE, j->which == G_ALL);
+        if (rc == 0)
+            freeaddrinfo(res);
+    } else {
+        uint64_t now = tryall_now_ms();
+        g->done[j->which] = 1;
+        g->rc[j->which] = rc;
+        g->err[j->which] = err;
+        g->res[j->which] = rc == 0 ? res : NULL;
+        if (rc == 0 && j->which != G_ALL && !g->first_ok_ms)
+            g->first_ok_ms = now;
+        if (g->done[G_V4] && g->done[G_V6] && !g->families_done_ms)
+            g->families_done_ms = now;
+        pthread_cond_signal(&g->cv);
+        pthread_mutex_unlock(&g->mu);
+    }
+    unref(g);
+}
+
+/* The families' answers, IPv6 first (as RFC 6724 usually ranks them), the
+ * two libc lists chained: freeaddrinfo frees node by node. */
+static struct addrinfo *families(struct gather *g)
+{
+    struct addrinfo *v6 = g->res[G_V6], *v4 = g->res[G_V4];
+    g->res[G_V6] = g->res[G_V4] = NULL;
+    if (!v6)
+        return v4;
+    struct addrinfo *t = v6;
+    while (t->ai_next)
+        t = t->ai_next;
+    t->ai_next = v4;
+    return v6;
+}
+
+/* Lock held: when to stop waiting for AF_UNSPEC's answer and give the
+ * families' (ms; 0 = no such time yet: wait for news). */
+static uint64_t give_up_at(const struct gather *g, unsigned delay)
+{
+    if (!g->first_ok_ms)
+        return 0;
+    return (g->families_done_ms ? g->families_done_ms : g->first_ok_ms) + delay;
+}
+
+/* pthread_cancel while the app waits: the jobs finish on their own. */
+static void abandon(void *arg)
+{
+    struct gather *g = arg;
+    g->answered = 1;
+    pthread_mutex_unlock(&g->mu);
+    unref(g);
+}
+
+/* The app's thread waits for its answer (lock held on entry and exit).
+ * Returns 1 for an early answer (the families'), 0 for AF_UNSPEC's. */
+static int await(struct gather *g, unsigned delay, struct addrinfo **res, int *rc)
+{
+    volatile int early = 0;   /* set between the cleanup push and pop */
+    pthread_cleanup_push(abandon, g);
+    for (;;) {
+        if (g->done[G_ALL]) {
+            *rc = g->rc[G_ALL];
+            *res = g->res[G_ALL];
+            errno = g->err[G_ALL];
+            g->res[G_ALL] = NULL;
+            break;
+        }
+        uint64_t at = give_up_at(g, delay), now = tryall_now_ms();
+        if (at && now >= at) {
+            *res = families(g);
+            *rc = 0;
+            early = 1;
+            break;
+        }
+        if (!at) {
+            pthread_cond_wait(&g->cv, &g->mu);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t ns = (uint64_t)ts.tv_nsec + (at - now) * 1000000u;
+        ts.tv_sec += (time_t)(ns / 1000000000u);
+        ts.tv_nsec = (long)(ns % 1000000000u);
+        pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+    }
+    g->answered = 1;
+    pthread_cleanup_pop(0);
+    return early;
+}
+
+static struct gather *gather_new(const char *node, const char *service,
+                                 const struct addrinfo *hints)
+{
+    struct gather *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->node = strdup(node);
+    g->service = service ? strdup(service) : NULL;
+    if (!g->node || (service && !g->service)) {
+        free(g->node);
+        free(g->service);
+        free(g);
+        return NULL;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&g->mu, NULL);
+    if (hints)
+        g->hints = *hints;
+    g->hints.ai_addr = NULL;
+    g->hints.ai_canonname = NULL;
+    g->hints.ai_next = NULL;
+    g->refs = 1 + G_N;
+    for (int i = 0; i < G_N; i++)
+        g->jobs[i] = (struct gjob){ g, i };
+    return g;
+}
+
+int lookup_unspec(const char *node, const char *service, const struct addrinfo *hints,
+                  struct addrinfo **res, int *rc)
+{
+    struct gather *g = gather_new(node, service, hints);
+    if (!g)
+        return -1;
+    struct worker_job jobs[G_N];
+    for (int i = 0; i < G_N; i++)
+        jobs[i] = (struct worker_job){ gather_job, &g->jobs[i] };
+    if (worker_submit(jobs, G_N, 1) != 0) {
+        g->refs = 1;
+        unref(g);
+        return -1;
+    }
+    int saved = errno;
+    pthread_mutex_lock(&g->mu);
+    int early = await(g, tryall_config()->resolve_delay_ms, res, rc);
+    int e = early ? saved : errno;   /* libc's errno with libc's answer */
+    pthread_mutex_unlock(&g->mu);
+    if (*rc == 0 && *res)
+        resolve_note_answer(node, *res, early);
+    unref(g);
+    errno = e;
+    return 0;
+}
