@@ -14,7 +14,6 @@
 #include "core/book.h"
 #include "core/config.h"
 #include "sys/clock.h"
-#include "sys/log.h"
 #include "sys/real.h"
 #include "sys/worker.h"
 
@@ -33,15 +32,14 @@ static unsigned addrs_of(const struct addrinfo *res, struct tryall_addr *a)
     return n;
 }
 
-/* An answer for name that came in the background: into the book. */
+/* An answer for name that came in the background: into the book. (No log
+ * line here: a worker has no descriptor of the app's, the log's included;
+ * the race that takes the addresses in says where they came from.) */
 static void to_book(const char *name, int rc, const struct addrinfo *res, int origin, int final)
 {
     struct tryall_addr a[BOOK_MAX_ADDRS];
     unsigned n = rc == 0 ? addrs_of(res, a) : 0;
     book_merge(name, a, n, origin, final, tryall_now_ms());
-    if (log_on(TRYALL_LOG_TRACE))
-        log_line(TRYALL_LOG_TRACE, "%s %s: %u address%s%s%s", addr_origin_name(origin), name, n,
-                 n == 1 ? "" : "es", rc ? ": " : "", rc ? gai_strerror(rc) : "");
 }
 
 /* ---- completion ------------------------------------------------------------ */

@@ -2,16 +2,24 @@
  * under one leaf lock (never held while a job runs or while taking another
  * of our locks), threads made with every signal blocked and a small stack,
  * ended when idle; the child of a fork starts with none.
+ * Each thread first gives itself a file descriptor table of its own
+ * (unshare(CLONE_FILES)) and empties it: what a job opens (the resolver's
+ * sockets, /etc/hosts) never takes a number the app would get, never shows
+ * in /proc/self/fd, and no descriptor of the app's is kept open by us. A
+ * system that refuses that (a seccomp filter) gets no worker at all.
  * Must never block a signal on an app thread, never run a job while holding
- * the lock, never allocate. */
+ * the lock, never run a job in the app's descriptor table, never allocate. */
 #include "sys/worker.h"
 #include "core/lock.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
@@ -20,6 +28,9 @@ TLOCK_HELD(took_for_fork);
 static struct worker_job queue[WORKER_QUEUE];
 static unsigned head, queued;
 static unsigned nthreads, nidle;
+static pthread_cond_t started = PTHREAD_COND_INITIALIZER;
+static int starting;          /* a new thread has not said yet whether it can serve */
+static int unusable;          /* a thread could not leave the app's descriptor table */
 
 static void *loop(void *unused);
 
@@ -39,8 +50,23 @@ static int spawn(void)
     pthread_attr_destroy(&at);
     if (rc != 0)
         return -1;
+    /* Wait for it to say whether it could leave the app's descriptor table. */
+    starting = 1;
+    while (starting)
+        pthread_cond_wait(&started, &lock);
+    if (unusable)
+        return -1;
     nthreads++;
     return 0;
+}
+
+/* A table of this thread's own, empty (raw system calls: they act on this
+ * thread only and are not for the app's descriptors). 0, or -1. */
+static int own_table(void)
+{
+    if (unshare(CLONE_FILES) != 0)
+        return -1;
+    return syscall(SYS_close_range, 0u, ~0u, 0u) == 0 ? 0 : -1;
 }
 
 /* Lock held: the next job, waiting up to WORKER_IDLE_MS for one. */
@@ -66,7 +92,15 @@ static void *loop(void *unused)
 {
     (void)unused;
     pthread_setname_np(pthread_self(), "tryall-worker");
+    int ok = own_table() == 0;
     tlock_take(&lock, &held);
+    unusable |= !ok;
+    starting = 0;
+    pthread_cond_broadcast(&started);
+    if (!ok) {
+        tlock_drop(&lock, &held);
+        return NULL;
+    }
     struct worker_job j;
     while (next_job(&j)) {
         tlock_drop(&lock, &held);
@@ -83,6 +117,10 @@ int worker_submit(const struct worker_job *jobs, unsigned n, int now)
     if (n == 0 || tlock_take(&lock, &held) != 0)
         return -1;
     int rc = -1;
+    if (unusable) {
+        tlock_drop(&lock, &held);
+        return -1;
+    }
     unsigned want = queued + n;   /* jobs that need a thread */
     if (want <= WORKER_QUEUE && (!now || want <= nidle + (WORKER_MAX - nthreads))) {
         /* A new thread for each job the idle ones cannot take. */
@@ -106,6 +144,8 @@ void worker_fork(int phase)
     tlock_fork(&lock, &held, &took_for_fork, phase);
     if (phase == TLOCK_FORK_CHILD) {
         pthread_cond_init(&work, NULL);
+        pthread_cond_init(&started, NULL);
+        starting = 0;
         head = queued = 0;
         nthreads = nidle = 0;
     }

@@ -17,6 +17,9 @@
  *                non-blocking connect, then that wait for writability)
  *   -6           an AF_INET6 socket with IPV6_V6ONLY set (Ruby's way), for
  *                an IPv6 first address
+ *   -F           fork right after resolving (libtryall's background lookup
+ *                still under way): the child resolves again and connects,
+ *                the parent waits for it ("child exit N") and then connects
  * Prints "resolved N ms ADDR..." (every address the resolver gave, in its
  * order), "target ADDR", then "connected PEER" and exit 0, or
  * "failed: STRERROR (NAME)" and exit 1; resolver failure exits 2.
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,41 +174,59 @@ static int do_connect(const struct target *t, const char *wait, int v6only)
     return 0;
 }
 
+static int resolve(const char *how, const char *host, const char *port, struct target *t)
+{
+    long t0 = now_ms();
+    int rc = strncmp(how, "gai", 3) == 0 ? by_gai(how, host, port, t)
+                                          : by_ghbn(how, host, atoi(port), t);
+    printf("resolve took %ld ms\n", now_ms() - t0);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *how = "gai", *wait = "block";
-    int c, v6only = 0;
-    while ((c = getopt(argc, argv, "r:w:6")) != -1) {
+    int c, v6only = 0, forks = 0;
+    while ((c = getopt(argc, argv, "r:w:6F")) != -1) {
         if (c == 'r')
             how = optarg;
         else if (c == 'w')
             wait = optarg;
         else if (c == '6')
             v6only = 1;
+        else if (c == 'F')
+            forks = 1;
         else
             return 2;
     }
     if (argc - optind != 2) {
-        fprintf(stderr, "usage: res_client -r RESOLVER [-w block|poll|epoll] [-6] HOST PORT\n");
+        fprintf(stderr, "usage: res_client -r RESOLVER [-w block|poll|epoll] [-6] [-F] HOST PORT\n");
         return 2;
     }
     struct target t;
-    long t0 = now_ms();
-    int rc = strncmp(how, "gai", 3) == 0 ? by_gai(how, argv[optind], argv[optind + 1], &t)
-                                          : by_ghbn(how, argv[optind], atoi(argv[optind + 1]), &t);
-    printf("resolve took %ld ms\n", now_ms() - t0);
-    if (rc != 0)
+    if (resolve(how, argv[optind], argv[optind + 1], &t) != 0)
         return 2;
+    fflush(stdout);
+    if (forks) {
+        pid_t pid = fork();
+        if (pid == 0 && resolve(how, argv[optind], argv[optind + 1], &t) != 0)
+            _exit(2);
+        if (pid > 0) {
+            int st = 0;
+            waitpid(pid, &st, 0);
+            printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+    }
     print_sa((struct sockaddr *)&t.ss, "target ");
     printf("\n");
     fflush(stdout);
-    t0 = now_ms();
+    long t0 = now_ms();
     int e = do_connect(&t, wait, v6only);
     printf("elapsed %ld ms\n", now_ms() - t0);
     if (e) {
         const char *name = strerrorname_np(e);
         printf("failed: %s (%s)\n", strerror(e), name ? name : "?");
-        return 1;
     }
-    return 0;
+    fflush(stdout);
+    return e ? 1 : 0;
 }
