@@ -31,15 +31,18 @@ CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/rea
 # The race floor, for the unit tests that drive it through a fake kernel
 # (tests/fake/: a real-symbol table of its own, so no real.c).
 RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c \
-             src/sys/pool.c
+             src/sys/pool.c src/sys/usermem.c src/sys/worker.c
 FAKESRC   := $(wildcard tests/fake/*.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))
 TESTBIN   := $(TESTSRC:tests/%.c=$(B)/tests/%)
 CLIENTSRC := $(sort $(wildcard tests/clients/*.c))
 CLIENTBIN := $(CLIENTSRC:tests/clients/%.c=$(B)/clients/%)
+# Test tools: servers the bats scenarios run (tests/tools/dnsd.c: bats/lib/dns.bash).
+TOOLSRC   := $(sort $(wildcard tests/tools/*.c))
+TOOLBIN   := $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
-.PHONY: all bench clean check check-layers check-unit check-bats clients demo install uninstall
+.PHONY: all bench clean check check-layers check-unit check-bats clients tools demo install uninstall
 
 all: $(B)/libtryall.so $(B)/tryall-run
 
@@ -74,7 +77,12 @@ $(B)/clients/stress $(B)/clients/forky $(B)/clients/sigs: tests/clients/hardenin
 
 clients: $(CLIENTBIN)
 
-$(B) $(B)/obj $(B)/tests $(B)/clients:
+$(B)/tools/%: tests/tools/%.c | $(B)/tools
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
+
+tools: $(TOOLBIN)
+
+$(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:
 	mkdir -p $@
 
 check: check-layers check-unit check-bats
@@ -88,7 +96,7 @@ check-layers: $(B)/libtryall.so
 check-unit: $(TESTBIN)
 	@rc=0; for t in $(TESTBIN); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
-check-bats: all clients
+check-bats: all clients tools
 	bats bats
 
 demo: all clients
