@@ -15,7 +15,6 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "core/addr.h"
 #include "race/fdtable.h"
 
 /* Is libtryall switched off (TRYALL_DISABLE=1)? */
@@ -63,9 +62,9 @@ void fdops_closing_range(unsigned first, unsigned last);
 
 /* ---- resolver results (calls/resolve.c) ------------------------------------ */
 
-/* getaddrinfo for a node that is not a literal: libc's answer, remembered
- * (and for AF_UNSPEC, not waiting past the resolution delay for a late
- * family: calls/lookup.c). */
+/* getaddrinfo of a node: libc's answer; a name's is remembered (and for
+ * AF_UNSPEC, not waited for past the resolution delay when a family is
+ * late: calls/lookup.c). */
 int tryall_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                        struct addrinfo **res);
 

@@ -40,15 +40,9 @@ static unsigned from_addrinfo(const struct addrinfo *res, struct tryall_addr *a)
 static void note(const char *name, const struct tryall_addr *a, unsigned n, int family)
 {
     uint64_t now = tryall_now_ms();
-    if (!family) {
+    if (!family || !tryall_config()->complete)
         book_remember(name, a, n, now);
-        return;
-    }
-    if (!tryall_config()->complete) {
-        book_remember(name, a, n, now);
-        return;
-    }
-    if (book_remember_partial(name, a, n, now))
+    else if (book_remember_partial(name, a, n, now))
         lookup_complete(name, other_family(family));
 }
 
@@ -65,13 +59,54 @@ void resolve_note_answer(const char *node, const struct addrinfo *res, int early
     errno = e;
 }
 
-int tryall_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-                       struct addrinfo **res)
+/* A literal address is answered by libc's numeric parse alone (nothing to
+ * remember: a literal has no other address). Asking with AI_NUMERICHOST
+ * added is that parse, and costs a name only a failed parse; its answer is
+ * libc's own but for that flag echoed in ai_flags, taken out again.
+ * Returns 1 with *rc when that was the answer, 0 for a name. */
+static int literal(const char *node, const char *service, const struct addrinfo *hints,
+                   struct addrinfo **res, int *rc)
+{
+    struct addrinfo h;
+    if (hints) {
+        h = *hints;
+    } else {
+        memset(&h, 0, sizeof h);
+        h.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG;   /* glibc's defaults for no hints */
+    }
+    int asked = h.ai_flags & AI_NUMERICHOST;
+    h.ai_flags |= AI_NUMERICHOST;
+    *rc = real()->getaddrinfo(node, service, &h, res);
+    if (*rc == EAI_NONAME && !asked)
+        return 0;
+    if (*rc == 0 && !asked)
+        for (struct addrinfo *ai = *res; ai; ai = ai->ai_next)
+            ai->ai_flags &= ~AI_NUMERICHOST;
+    return 1;
+}
+
+/* An AF_UNSPEC answer of two addresses or more: complete, remembered as it is. */
+__attribute__((noinline)) static void remember(const char *node, const struct addrinfo *res)
+{
+    if (tryall_disabled())
+        return;
+    int e = errno;
+    struct tryall_addr a[BOOK_MAX_ADDRS];
+    book_remember(node, a, from_addrinfo(res, a), tryall_now_ms());
+    errno = e;
+}
+
+/* A name (or a literal that does not begin like one): see literal(). */
+__attribute__((noinline)) static int by_name(const char *node, const char *service,
+                                            const struct addrinfo *hints, struct addrinfo **res)
 {
     int family = hints ? hints->ai_family : AF_UNSPEC;
     int rc;
+    if (literal(node, service, hints, res, &rc))
+        return rc;
+    if (tryall_disabled())
+        return real()->getaddrinfo(node, service, hints, res);
     if (family == AF_UNSPEC && tryall_config()->resolve_delay_ms > 0 &&
-        !(hints && (hints->ai_flags & AI_NUMERICHOST)) &&
         lookup_unspec(node, service, hints, res, &rc) == 0)
         return rc;
     rc = real()->getaddrinfo(node, service, hints, res);
@@ -82,6 +117,21 @@ int tryall_getaddrinfo(const char *node, const char *service, const struct addri
         note(node, a, n, family == AF_INET || family == AF_INET6 ? family : 0);
         errno = e;
     }
+    return rc;
+}
+
+int tryall_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                       struct addrinfo **res)
+{
+    /* AF_UNSPEC for what begins like a literal (a digit, or ':'): libc, as it
+     * is, on the shortest path (names that begin with a digit lose only the
+     * resolution delay). */
+    int family = hints ? hints->ai_family : AF_UNSPEC;
+    if (family != AF_UNSPEC || !((node[0] >= '0' && node[0] <= '9') || node[0] == ':'))
+        return by_name(node, service, hints, res);
+    int rc = real()->getaddrinfo(node, service, hints, res);
+    if (rc == 0 && res && *res && (*res)->ai_next)
+        remember(node, *res);
     return rc;
 }
 

@@ -24,21 +24,6 @@ struct tryall_addr {
 /* "app", "completion" or "late answer". */
 const char *addr_origin_name(int origin);
 
-/* Does node look like a numeric address (IPv4 dotted digits, or anything
- * with a ':', which no host name has)? Cheap, for the resolver hook's fast
- * path: a literal has no other addresses to remember or complete. */
-static inline int addr_looks_literal(const char *node)
-{
-    const char *s = node;
-    for (; *s; s++) {
-        if (*s == ':')
-            return 1;
-        if ((*s < '0' || *s > '9') && *s != '.')
-            return 0;
-    }
-    return s != node;
-}
-
 /* Fill *out from a sockaddr; a v4-mapped IPv6 address becomes AF_INET.
  * Returns 0, or -1 when sa is not a usable AF_INET/AF_INET6 address. */
 int addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct tryall_addr *out);

@@ -137,6 +137,17 @@ int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n,
     return 1;
 }
 
+static struct entry *by_name(const char *name, uint64_t now_ms);
+
+/* Does l hold every address of sub? */
+static int holds_all(const struct tryall_list *l, const struct tryall_list *sub)
+{
+    for (unsigned i = 0; i < sub->n; i++)
+        if (!list_has(l, &sub->a[i]))
+            return 0;
+    return 1;
+}
+
 int book_remember_partial(const char *name, const struct tryall_addr *addrs, unsigned n,
                           uint64_t now_ms)
 {
@@ -144,11 +155,16 @@ int book_remember_partial(const char *name, const struct tryall_addr *addrs, uns
     fill(&l, name, addrs, n);
     if (l.n < 1 || tlock_take(&lock, &held) != 0)
         return 0;
-    l.pending = 1;
-    l.pending_until_ms = now_ms + BOOK_PENDING_MS;
-    store(&l, now_ms);
+    struct entry *e = by_name(l.name, now_ms);
+    int fresh = !e || !holds_all(&e->list, &l) ||
+                (e->list.pending && now_ms >= e->list.pending_until_ms);
+    if (fresh) {
+        l.pending = 1;
+        l.pending_until_ms = now_ms + BOOK_PENDING_MS;
+        store(&l, now_ms);
+    }
     tlock_drop(&lock, &held);
-    return 1;
+    return fresh;
 }
 
 /* The newest unexpired entry of that name (lock held), or NULL. */

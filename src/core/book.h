@@ -32,7 +32,10 @@ int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n,
 
 /* Remember a one-family answer (or an answer given before the other family
  * came): kept even with a single address, marked pending until
- * book_merge(..., final = 1) or BOOK_PENDING_MS. Returns 1 when remembered. */
+ * book_merge(..., final = 1) or BOOK_PENDING_MS. Returns 1 when the caller
+ * should look the rest up; 0 when there is nothing to remember, or when a
+ * list of that name already holds these addresses and is pending (a lookup
+ * is under way) or was completed (it is reused, as the book reuses lists). */
 int book_remember_partial(const char *name, const struct tryall_addr *addrs, unsigned n,
                           uint64_t now_ms);
 

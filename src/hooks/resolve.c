@@ -1,7 +1,7 @@
 /* resolve.c (hooks) - owns the resolver hooks: getaddrinfo, gethostbyname,
- * gethostbyname2 and their _r forms. A literal address or a switched-off
- * library: libc. Otherwise calls/resolve.c, which hands libc's answer to
- * the book and returns it untouched.
+ * gethostbyname2 and their _r forms: libc's answer, through
+ * calls/resolve.c (which remembers it) for getaddrinfo of a node, libc's
+ * then noted for the others.
  * Must never change, reorder or reallocate what libc returned, nor its return
  * value, errno or h_errno. */
 #include "hooks/hooks.h"
@@ -15,9 +15,9 @@ static int some(const struct hostent *he)
 TRYALL_EXPORT int getaddrinfo(const char *node, const char *service,
                               const struct addrinfo *hints, struct addrinfo **res)
 {
-    if (node && !addr_looks_literal(node) && !tryall_disabled())
-        return tryall_getaddrinfo(node, service, hints, res);
-    return real()->getaddrinfo(node, service, hints, res);
+    if (!node)
+        return real()->getaddrinfo(node, service, hints, res);
+    return tryall_getaddrinfo(node, service, hints, res);
 }
 
 TRYALL_EXPORT struct hostent *gethostbyname(const char *name)
