@@ -104,7 +104,7 @@ demo: all clients
 
 # A benchmark, not a test: prints figures (docs/performance.md), asserts nothing.
 # The namespace parts need root; the hot path does not.
-bench: all
+bench: all clients tools
 	CC="$(CC)" CFLAGS="$(CFLAGS)" bash bench/run.sh
 
 install: all

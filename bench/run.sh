@@ -135,6 +135,29 @@ else
     read -r -a spec <<<"${NS_SCEN[$s]}"
     meta scen "$s ${spec[*]:2}"
   done
+
+  # ---- 4. resolution (a real DNS server in the namespace) ----
+  if [ -x "$ROOT/build/tools/dnsd" ] && [ -x "$ROOT/build/clients/res_client" ]; then
+    source "$ROOT/bats/lib/dns.bash"
+    export DNSD=$ROOT/build/tools/dnsd
+    zone=$(mktemp)
+    printf '%s\n' "bench.test A 127.0.0.2" "bench.test AAAA fd00:7e57::2" \
+      "dead4.test A 127.0.0.20" "dead4.test AAAA fd00:7e57::2" >"$zone"
+    for kind in dropaaaa dead4; do
+      echo "resolution ($kind) ..."
+      flags=()
+      [ $kind = dropaaaa ] && flags=(--drop-aaaa)
+      nsout=$(mktemp)
+      DNS_TIMEOUT=120 run_in_ns_dns plain "$zone" "${flags[@]}" -- \
+        bash "$ROOT/bench/dns_inner.sh" $kind "$nsout" "$ROOT/build/clients" "$LIB" "$NS_ROUNDS" \
+        >/dev/null 2>&1 || meta ns_failed "resolution $kind"
+      cat "$nsout" >>"$RAW"
+      rm -f "$nsout"
+    done
+    rm -f "$zone"
+  else
+    meta ns_skipped "resolution: build/tools/dnsd or build/clients/res_client missing (make tools clients)"
+  fi
 fi
 meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta seconds $((SECONDS - START))

@@ -241,9 +241,11 @@ unsigned book_count(uint64_t now_ms)
 void book_fork(int phase)
 {
     tlock_fork(&lock, &held, &took_for_fork, phase);
+    /* The child has no lookup under way: a pending list is no longer
+     * waited for, and the next one-family answer for it looks again. */
     if (phase == TLOCK_FORK_CHILD)
         for (unsigned i = 0; i < BOOK_CAPACITY; i++)
-            table[i].list.pending = 0;
+            table[i].list.pending_until_ms = 0;
 }
 
 void book_clear(void)

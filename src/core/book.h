@@ -61,7 +61,8 @@ int book_maybe_has(const struct tryall_addr *target);
 unsigned book_count(uint64_t now_ms);
 
 /* fork() support (lock.h, tlock_fork): the book stays valid in the child,
- * where no lookup is in flight any more: every pending mark goes. */
+ * where no lookup is in flight any more: no list is pending there, and a
+ * one-family answer for a list that was looks the other family up again. */
 void book_fork(int phase);
 
 /* Forget everything (tests; after fork in the child is not needed: the book stays valid). */

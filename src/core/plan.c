@@ -22,13 +22,17 @@ static unsigned interleave(struct tryall_addr *out, unsigned n, unsigned max,
 {
     struct tryall_addr one[PLAN_MAX], two[PLAN_MAX];
     unsigned n1 = 0, n2 = 0;
-    for (unsigned i = 0; i < nv && i < PLAN_MAX; i++) {
+    /* Deduplicated here, so a duplicate never costs its family a turn; all
+     * of v is read (it may be longer than PLAN_MAX), each family capped. */
+    for (unsigned i = 0; i < nv; i++) {
         if (contains(out, n, &v[i]) || (only_family && v[i].family != only_family))
             continue;
-        if (v[i].family == first)
-            one[n1++] = v[i];
-        else
+        if (v[i].family == first) {
+            if (n1 < PLAN_MAX && !contains(one, n1, &v[i]))
+                one[n1++] = v[i];
+        } else if (n2 < PLAN_MAX && !contains(two, n2, &v[i])) {
             two[n2++] = v[i];
+        }
     }
     unsigned i1 = 0, i2 = 0;
     int take_one = 1;
