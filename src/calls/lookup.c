@@ -1,12 +1,13 @@
 /* lookup.c - owns the lookups libtryall makes itself (lookup.h).
  * Completion: one job asks libc for the family a one-family answer lacked;
  * its answer (or its failure: nothing) goes to the book as final.
- * Resolution delay: three jobs ask libc at once for AF_UNSPEC (the answer
- * the app would get), AF_INET and AF_INET6. The app's thread waits: the
- * AF_UNSPEC answer, whenever it comes first, is returned as it is; when
- * one family's answer is in and nothing else came within the resolution
- * delay, that family's answer (libc's own, in libc's order) is returned and
- * the rest, when it comes, goes to the book as a late answer.
+ * Resolution delay: a job asks libc for AF_UNSPEC (the answer the app would
+ * get); when that takes longer than LOOKUP_SPLIT_MS, two more ask for
+ * AF_INET and AF_INET6. The app's thread waits: the AF_UNSPEC answer,
+ * whenever it comes first, is returned as it is; when one family's answer
+ * is in and nothing else came within the resolution delay, that family's
+ * answer (libc's own, in libc's order) is returned and the rest, when it
+ * comes, goes to the book as a late answer.
  * Must never change an answer libc gave (only choose which to return),
  * never leave the app waiting on a job that has not started. */
 #include "calls/calls.h"
@@ -82,6 +83,9 @@ void lookup_complete(const char *name, int family)
 
 enum { G_ALL, G_V4, G_V6, G_N };
 
+/* How long the AF_UNSPEC lookup runs alone before the per-family ones join. */
+#define LOOKUP_SPLIT_MS 10
+
 struct gather;
 struct gjob {
     struct gather *g;
@@ -95,6 +99,8 @@ struct gather {
     int answered;                  /* the app has its answer: the rest is late */
     int done[G_N], rc[G_N], err[G_N];   /* err: errno after the call (EAI_SYSTEM) */
     struct addrinfo *res[G_N];
+    uint64_t split_at_ms;          /* AF_UNSPEC not in by then: ask per family too */
+    int split;                     /* 0 not yet, 1 family jobs asked, -1 could not */
     uint64_t first_ok_ms;          /* a family's addresses came (0: not yet) */
     uint64_t families_done_ms;     /* both family jobs ended (0: not yet) */
     struct gjob jobs[G_N];
@@ -174,6 +180,27 @@ static uint64_t give_up_at(const struct gather *g, unsigned delay)
     return (g->families_done_ms ? g->families_done_ms : g->first_ok_ms) + delay;
 }
 
+/* Lock held: AF_UNSPEC is slow; ask for each family on its own too. */
+static void split(struct gather *g)
+{
+    struct worker_job jobs[2] = { { gather_job, &g->jobs[G_V4] }, { gather_job, &g->jobs[G_V6] } };
+    __atomic_add_fetch(&g->refs, 2, __ATOMIC_ACQ_REL);
+    if (worker_submit(jobs, 2, 1) == 0) {
+        g->split = 1;
+        return;
+    }
+    __atomic_sub_fetch(&g->refs, 2, __ATOMIC_ACQ_REL);   /* ours and the app's stay: never 0 */
+    g->split = -1;
+}
+
+/* Lock held: until when to sleep (0: until news). */
+static uint64_t wake_at(struct gather *g, unsigned delay, uint64_t now)
+{
+    if (!g->split && now >= g->split_at_ms)
+        split(g);
+    return g->split ? give_up_at(g, delay) : g->split_at_ms;
+}
+
 /* pthread_cancel while the app waits: the jobs finish on their own. */
 static void abandon(void *arg)
 {
@@ -197,8 +224,8 @@ static int await(struct gather *g, unsigned delay, struct addrinfo **res, int *r
             g->res[G_ALL] = NULL;
             break;
         }
-        uint64_t at = give_up_at(g, delay), now = tryall_now_ms();
-        if (at && now >= at) {
+        uint64_t now = tryall_now_ms(), at = wake_at(g, delay, now);
+        if (at && now >= at && g->split == 1) {
             *res = families(g);
             *rc = 0;
             early = 1;
@@ -245,7 +272,7 @@ static struct gather *gather_new(const char *node, const char *service,
     g->hints.ai_addr = NULL;
     g->hints.ai_canonname = NULL;
     g->hints.ai_next = NULL;
-    g->refs = 1 + G_N;
+    g->refs = 2;   /* the app's and the AF_UNSPEC job's */
     for (int i = 0; i < G_N; i++)
         g->jobs[i] = (struct gjob){ g, i };
     return g;
@@ -257,17 +284,19 @@ int lookup_unspec(const char *node, const char *service, const struct addrinfo *
     struct gather *g = gather_new(node, service, hints);
     if (!g)
         return -1;
-    struct worker_job jobs[G_N];
-    for (int i = 0; i < G_N; i++)
-        jobs[i] = (struct worker_job){ gather_job, &g->jobs[i] };
-    if (worker_submit(jobs, G_N, 1) != 0) {
+    /* AF_UNSPEC first, alone: most answers come within LOOKUP_SPLIT_MS and
+     * cost one hand-over; only a slower one is asked per family too. */
+    struct worker_job job = { gather_job, &g->jobs[G_ALL] };
+    unsigned delay = tryall_config()->resolve_delay_ms;
+    g->split_at_ms = tryall_now_ms() + (delay < LOOKUP_SPLIT_MS ? delay : LOOKUP_SPLIT_MS);
+    if (worker_submit(&job, 1, 1) != 0) {
         g->refs = 1;
         unref(g);
         return -1;
     }
     int saved = errno;
     pthread_mutex_lock(&g->mu);
-    int early = await(g, tryall_config()->resolve_delay_ms, res, rc);
+    int early = await(g, delay, res, rc);
     int e = early ? saved : errno;   /* libc's errno with libc's answer */
     pthread_mutex_unlock(&g->mu);
     if (*rc == 0 && *res)
