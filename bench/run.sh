@@ -158,6 +158,19 @@ else
   else
     meta ns_skipped "resolution: build/tools/dnsd or build/clients/res_client missing (make tools clients)"
   fi
+
+  # ---- 7. NAT64 (TAYGA in a namespace of its own) ----
+  if command -v tayga >/dev/null && [ -x "$ROOT/build/clients/res_client" ]; then
+    source "$ROOT/bats/lib/nat64.bash"
+    echo "NAT64 ..."
+    nsout=$(mktemp)
+    NAT64_TIMEOUT=120 run_in_nat64 bash "$ROOT/bench/nat64_inner.sh" "$nsout" "$ROOT/build/clients" \
+      "$LIB" "$NS_ROUNDS" >/dev/null 2>&1 || meta ns_failed "nat64"
+    cat "$nsout" >>"$RAW"
+    rm -f "$nsout"
+  else
+    meta ns_skipped "nat64: tayga or build/clients/res_client missing"
+  fi
 fi
 meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta seconds $((SECONDS - START))

@@ -46,6 +46,11 @@ int tryall_so_error_opt(int fd, void *val, socklen_t *len);
  * racing socket says ENOTCONN (the kernel's answer for a connecting one). */
 void tryall_touch(int fd);
 
+/* getpeername (peer 1) or getsockname (0) of a descriptor a NAT64 attempt
+ * won for the app: the kernel's checks and errors, then the IPv4 view
+ * (race/xlat.h) in the family the app made the socket with. */
+int tryall_xlat_name(int fd, int peer, struct sockaddr *sa, socklen_t *len);
+
 /* The app set an option on fd, which may race: carry it to every attempt. */
 void tryall_mirror_option(int fd, int level, int name, const void *val, socklen_t len);
 

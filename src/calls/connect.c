@@ -9,6 +9,7 @@
 #include "core/book.h"
 #include "core/config.h"
 #include "race/fdtable.h"
+#include "race/prefix.h"
 #include "race/race.h"
 #include "sys/clock.h"
 #include "sys/real.h"
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <string.h>
 
 int tryall_disabled(void)
 {
@@ -99,6 +101,18 @@ static int connect_racing_fd(int fd, const struct sockaddr *sa, socklen_t len)
     return 1;
 }
 
+/* Is fd a TCP stream socket? Its family into *domain. */
+static int tcp_socket(int fd, int *domain)
+{
+    int type = 0, proto = 0;
+    socklen_t l1 = sizeof type, l2 = sizeof *domain, l3 = sizeof proto;
+    const struct tryall_real *rl = real();
+    return rl->getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 && type == SOCK_STREAM &&
+           rl->getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &l2) == 0 &&
+           rl->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l3) == 0 &&
+           (proto == IPPROTO_TCP || proto == 0);
+}
+
 /* Is this connect one we race? The app's address is read only when the book
  * holds something, and then through usermem (the kernel, not us, answers
  * EFAULT for an unreadable one); the copy goes to *copy. Fills the list, the
@@ -114,17 +128,13 @@ static int eligible(int fd, const struct sockaddr *sa, socklen_t len, uint64_t n
     if (addr_from_sockaddr(c, len, target) != 0 || !book_maybe_has(target) ||
         !book_lookup(target, now, list) || (list->n < 2 && !list->pending))
         return 0;   /* no alternative now, and none on its way */
-    int type = 0, proto = 0, v6only = 0;
-    socklen_t l1 = sizeof type, l2 = sizeof *domain, l3 = sizeof proto, l4 = sizeof v6only;
-    const struct tryall_real *rl = real();
-    if (rl->getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) != 0 || type != SOCK_STREAM ||
-        rl->getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &l2) != 0 || *domain != c->sa_family ||
-        rl->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l3) != 0 ||
-        (proto != IPPROTO_TCP && proto != 0))
+    if (!tcp_socket(fd, domain) || *domain != c->sa_family)
         return 0;
     /* A v4-mapped target on an IPV6_V6ONLY socket cannot work: libc's error. */
+    int v6only = 0;
+    socklen_t l = sizeof v6only;
     if (*domain == AF_INET6 && target->family == AF_INET &&
-        (rl->getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l4) != 0 || v6only))
+        (real()->getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l) != 0 || v6only))
         return 0;
     return 1;
 }
@@ -200,6 +210,38 @@ static struct race *make_race(int fd, const struct start *s, int e)
     return r;
 }
 
+/* An IPv4 target with no alternative failed at once for want of a route:
+ * with NAT64 on and a prefix known or being found, race its IPv6 form (a
+ * CLAT's job, RFC 6052/7050; the app keeps seeing IPv4). Returns 1 to let
+ * libc's answer (rc, errno e) stand, else the race's answer. */
+__attribute__((noinline)) static int connect_nat64(int fd, const struct sockaddr *sa,
+                                                  socklen_t len, int e)
+{
+    struct start s;
+    int fl;
+    if (!tryall_config()->nat64 || tryall_disabled() || !sa || len > sizeof s.copy ||
+        usermem_copy(&s.copy, sa, len) != 0 ||
+        addr_from_sockaddr((const struct sockaddr *)&s.copy, len, &s.target) != 0 ||
+        s.target.family != AF_INET || prefix_peek(tryall_now_ms()) == PREFIX_NONE ||
+        !tcp_socket(fd, &s.domain) || (fl = real()->fcntl(fd, F_GETFL)) < 0)
+        return 1;
+    s.now = tryall_now_ms();
+    s.bound = 0;
+    s.local_len = 0;
+    memset(&s.list, 0, sizeof s.list);
+    addr_str(&s.target, s.list.name, sizeof s.list.name);
+    s.list.n = 1;
+    s.list.a[0] = s.target;
+    struct race *r = make_race(fd, &s, e);
+    if (!r)
+        return 1;
+    if (!(fl & O_NONBLOCK)) {
+        r->refs++;
+        return drive_connect(fd, r, EINPROGRESS);
+    }
+    return answer_nonblocking(r, e, s.now);
+}
+
 int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
     if (fdt_peek(fd)) {
@@ -212,11 +254,21 @@ int tryall_connect(int fd, const struct sockaddr *sa, socklen_t len)
     int fl;
     s.domain = 0;
     if (!eligible(fd, sa, len, now, &s.copy, &s.target, &s.list, &s.domain) ||
-        (fl = real()->fcntl(fd, F_GETFL)) < 0)
-        return real()->connect(fd, sa, len);
+        (fl = real()->fcntl(fd, F_GETFL)) < 0) {
+        int rc = real()->connect(fd, sa, len);
+        if (rc == 0 || (errno != ENETUNREACH && errno != EHOSTUNREACH && errno != EADDRNOTAVAIL))
+            return rc;
+        int e = errno;
+        rc = connect_nat64(fd, sa, len, e);
+        if (rc == 1) {
+            errno = e;
+            return -1;
+        }
+        return rc;
+    }
     s.now = now;
     s.local_len = sizeof s.local;
-    s.bound = getsockname(fd, (struct sockaddr *)&s.local, &s.local_len) == 0 &&
+    s.bound = real()->getsockname(fd, (struct sockaddr *)&s.local, &s.local_len) == 0 &&
               race_is_bound(&s.local, s.local_len);
     int rc, e;
     if (!first_attempt(fd, sa, len, fl, &rc, &e))

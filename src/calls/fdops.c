@@ -9,6 +9,7 @@
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/race.h"
+#include "race/xlat.h"
 #include "sys/real.h"
 
 #include <fcntl.h>
@@ -20,6 +21,7 @@ static void forget_locked(int fd)
     if (r)
         race_detach_fd(r, fd);
     epset_forget_fd(fd);
+    xlat_forget(fd);
 }
 
 /* From a signal handler that interrupted this thread inside libtryall, the
@@ -50,8 +52,10 @@ static void forget_deferred(int fd)
 {
     struct race *r = fdt_get(fd);
     int stale = r && race_drop_if_stale(r, fd);
-    if (stale || real()->fcntl(fd, F_GETFD) < 0)
+    if (stale || real()->fcntl(fd, F_GETFD) < 0) {
         epset_forget_fd(fd);
+        xlat_forget(fd);
+    }
 }
 
 __attribute__((constructor)) static void fdops_init(void)
@@ -61,11 +65,13 @@ __attribute__((constructor)) static void fdops_init(void)
 
 void fdops_copied(int oldfd, int newfd)
 {
-    if (newfd < 0 || oldfd == newfd || !fdt_peek(oldfd) || fdt_lock() != 0)
+    if (newfd < 0 || oldfd == newfd || (!fdt_peek(oldfd) && !fdt_peek_xlat(oldfd)) ||
+        fdt_lock() != 0)
         return;
     struct race *r = fdt_get(oldfd);
     if (r)
         race_add_alias(r, newfd);
+    xlat_copy(oldfd, newfd);   /* a copy of a NAT64 winner shows IPv4 too */
     fdt_unlock();
 }
 
@@ -74,8 +80,12 @@ struct range { unsigned first, last; };
 static void forget_regs_in(int fd, struct fdslot *s, void *arg)
 {
     const struct range *rg = arg;
-    if ((unsigned)fd >= rg->first && (unsigned)fd <= rg->last && (s->regs || s->ep_regs))
+    if ((unsigned)fd < rg->first || (unsigned)fd > rg->last)
+        return;
+    if (s->regs || s->ep_regs)
         epset_forget_fd(fd);
+    if (s->xlat)
+        xlat_forget(fd);
 }
 
 void fdops_closing_range(unsigned first, unsigned last)

@@ -8,6 +8,7 @@
 #include "calls/drive.h"
 #include "race/fdtable.h"
 #include "race/race.h"
+#include "race/xlat.h"
 #include "sys/clock.h"
 #include "sys/real.h"
 #include "sys/usermem.h"
@@ -123,6 +124,34 @@ void tryall_touch(int fd)
         return;
     current(fd);
     fdt_unlock();
+}
+
+int tryall_xlat_name(int fd, int peer, struct sockaddr *sa, socklen_t *len)
+{
+    const struct tryall_real *rl = real();
+    int (*name)(int, struct sockaddr *, socklen_t *) = peer ? rl->getpeername : rl->getsockname;
+    socklen_t room;
+    /* The kernel first: its errors (EFAULT, ENOTCONN after a reset, ...)
+     * and its checks of the app's buffers stand. */
+    if (usermem_copy(&room, len, sizeof room) != 0)
+        return name(fd, sa, len);
+    int rc = name(fd, sa, len);
+    struct xlat x;
+    if (rc != 0 || fdt_lock() != 0)
+        return rc;
+    int have = xlat_get(fd, &x) == 0;
+    fdt_unlock();
+    if (!have)
+        return rc;
+    struct sockaddr_storage real6, mine;
+    socklen_t l6 = sizeof real6;
+    uint16_t lport = 0;
+    if (!peer && rl->getsockname(fd, (struct sockaddr *)&real6, &l6) == 0)
+        lport = addr_port((struct sockaddr *)&real6);
+    socklen_t n = xlat_sockaddr(&x, peer, lport, &mine);
+    memcpy(sa, &mine, room < n ? room : n);
+    *len = n;
+    return 0;
 }
 
 void tryall_mirror_option(int fd, int level, int name, const void *val, socklen_t len)

@@ -76,6 +76,7 @@ const char *addr_origin_name(int origin)
     switch (origin) {
     case ADDR_FROM_COMPLETION: return "completion";
     case ADDR_FROM_LATE: return "late answer";
+    case ADDR_FROM_NAT64: return "NAT64";
     default: return "app";
     }
 }

@@ -13,6 +13,7 @@ enum addr_origin {
     ADDR_FROM_APP = 0,       /* the resolver's answer to the app */
     ADDR_FROM_COMPLETION,    /* our lookup of the family a one-family answer lacked */
     ADDR_FROM_LATE,          /* an answer that came after the app was answered */
+    ADDR_FROM_NAT64,         /* the IPv6 form of an IPv4 address, under the NAT64 prefix */
 };
 
 struct tryall_addr {
@@ -21,7 +22,7 @@ struct tryall_addr {
     uint8_t origin;          /* enum addr_origin; addr_equal ignores it */
 };
 
-/* "app", "completion" or "late answer". */
+/* "app", "completion", "late answer" or "NAT64". */
 const char *addr_origin_name(int origin);
 
 /* Fill *out from a sockaddr; a v4-mapped IPv6 address becomes AF_INET.

@@ -16,6 +16,17 @@ static void warn_add(char *warn, size_t warnlen, const char *fmt, const char *na
         snprintf(warn + used, warnlen - used, fmt, name, val);
 }
 
+/* 0 or 1 into *out; anything else: a warning, *out (the default) stays. */
+static void parse_bool(const char *v, const char *name, int *out, char *warn, size_t warnlen)
+{
+    if (!v || !*v)
+        return;
+    if (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)
+        *out = v[0] == '1';
+    else if (warn)
+        warn_add(warn, warnlen, "%s=%s is not 0 or 1; ignored\n", name, v);
+}
+
 /* A whole number of ms in [min, max] into *out; otherwise a warning and
  * *out (the default) stays. */
 static void parse_ms(const char *v, const char *name, long min, long max, unsigned *out,
@@ -46,6 +57,7 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
     c->delay_ms = TRYALL_DELAY_DEFAULT;
     c->log_level = TRYALL_LOG_QUIET;
     c->complete = 1;
+    c->nat64 = 1;
     c->resolve_delay_ms = TRYALL_RESOLVE_DELAY_DEFAULT;
     if (warn && warnlen)
         warn[0] = '\0';
@@ -58,13 +70,8 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
             warn_add(warn, warnlen, "%s=%s is not 0 or 1; ignored\n", "TRYALL_DISABLE", v);
     }
 
-    v = get("TRYALL_COMPLETE");
-    if (v && *v) {
-        if (strcmp(v, "0") == 0)
-            c->complete = 0;
-        else if (strcmp(v, "1") != 0 && warn)
-            warn_add(warn, warnlen, "%s=%s is not 0 or 1; ignored\n", "TRYALL_COMPLETE", v);
-    }
+    parse_bool(get("TRYALL_COMPLETE"), "TRYALL_COMPLETE", &c->complete, warn, warnlen);
+    parse_bool(get("TRYALL_NAT64"), "TRYALL_NAT64", &c->nat64, warn, warnlen);
 
     parse_ms(get("TRYALL_DELAY_MS"), "TRYALL_DELAY_MS", TRYALL_DELAY_MIN, TRYALL_DELAY_MAX,
              &c->delay_ms, warn, warnlen);

@@ -22,6 +22,7 @@ struct tryall_config {
     char log_file[TRYALL_PATH_MAX];    /* TRYALL_LOG_FILE, "" = stderr */
     int complete;                      /* TRYALL_COMPLETE: look up the family a one-family answer lacks */
     unsigned resolve_delay_ms;         /* TRYALL_RESOLVE_DELAY_MS: 0 = wait for both families like libc */
+    int nat64;                         /* TRYALL_NAT64: IPv4 through NAT64 when IPv4 has no route */
 };
 
 /* Parse with an injectable getenv. Bad values fall back to the default and

@@ -69,6 +69,11 @@ void plan_set_pending(struct plan *p, int pending)
     p->pending = pending;
 }
 
+void plan_set_poll(struct plan *p, unsigned poll_ms)
+{
+    p->poll_ms = poll_ms ? poll_ms : 1;
+}
+
 unsigned plan_add(struct plan *p, const struct tryall_addr *addrs, unsigned n, int only_family)
 {
     if (p->next >= PLAN_MAX || p->winner >= 0)
@@ -98,6 +103,7 @@ void plan_init(struct plan *p, const struct tryall_addr *order, unsigned n, unsi
     memcpy(p->order, order, n * sizeof *order);
     p->delay_ms = delay_ms;
     p->winner = -1;
+    p->poll_ms = PLAN_PENDING_POLL_MS;
 }
 
 struct plan_step plan_next(const struct plan *p, uint64_t now_ms)
@@ -115,13 +121,13 @@ struct plan_step plan_next(const struct plan *p, uint64_t now_ms)
             s.index = p->next;
         } else {
             s.wait_ms = (int64_t)(due - now_ms);
-            if (p->pending && s.wait_ms > PLAN_PENDING_POLL_MS)
-                s.wait_ms = PLAN_PENDING_POLL_MS;
+            if (p->pending && s.wait_ms > (int64_t)p->poll_ms)
+                s.wait_ms = p->poll_ms;
         }
         return s;
     }
     if (p->pending) {
-        s.wait_ms = PLAN_PENDING_POLL_MS;   /* more may come: look again soon */
+        s.wait_ms = p->poll_ms;   /* more may come: look again soon */
         return s;
     }
     if (p->running == 0) {

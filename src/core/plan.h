@@ -25,10 +25,12 @@ struct plan {
     unsigned delay_ms;                    /* connection-attempt delay */
     int winner;                           /* index, or -1 */
     int pending;                          /* more addresses may still come */
+    unsigned poll_ms;                     /* ... and are looked for this often */
 };
 
-/* While more addresses may come, no wait is longer than this: the race
- * looks for them at least that often, and gives no verdict before they came. */
+/* While more addresses may come, no wait is longer than this (unless
+ * plan_set_poll says otherwise): the race looks for them at least that
+ * often, and gives no verdict before they came. */
 #define PLAN_PENDING_POLL_MS 20
 
 /* Order the attempts: the app's target first, then the rest of the list,
@@ -55,6 +57,9 @@ struct plan_step {
 
 /* More addresses may come (1) or not (0) for this race. */
 void plan_set_pending(struct plan *p, int pending);
+
+/* How often to look for them (default PLAN_PENDING_POLL_MS). */
+void plan_set_poll(struct plan *p, unsigned poll_ms);
 
 /* Addresses that came during the race (completion, a late answer): those not
  * planned yet join the attempts not started yet, families interleaved again

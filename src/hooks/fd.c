@@ -1,5 +1,6 @@
 /* fd.c (hooks) - owns the descriptor hooks: close, close_range, closefrom,
- * dup, dup2, dup3, fcntl, fcntl64, getsockopt, setsockopt, getpeername.
+ * dup, dup2, dup3, fcntl, fcntl64, getsockopt, setsockopt, getpeername,
+ * getsockname.
  * Each tells calls/fdops.c or calls/gate.c what happened and calls libc.
  * Must never do more than dispatch, never hold anything across the real
  * close, and never answer differently from libc for a descriptor that has
@@ -106,5 +107,14 @@ TRYALL_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
     if (fdt_peek(fd))
         tryall_touch(fd);   /* a winner found now answers; a racing socket says ENOTCONN */
+    if (fdt_peek_xlat(fd))
+        return tryall_xlat_name(fd, 1, sa, len);   /* a NAT64 winner: the app's IPv4 view */
     return real()->getpeername(fd, sa, len);
+}
+
+TRYALL_EXPORT int getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+    if (fdt_peek_xlat(fd))
+        return tryall_xlat_name(fd, 0, sa, len);
+    return real()->getsockname(fd, sa, len);
 }

@@ -53,10 +53,14 @@ void attempt_log(const struct race *r, int level, unsigned i, const char *what, 
 {
     if (!log_on(level))
         return;
-    char a[96];
+    char a[160];
     const struct tryall_addr *ad = &r->plan.order[i];
     addr_str(ad, a, sizeof a);
-    if (ad->origin != ADDR_FROM_APP) {   /* say where an address the app never saw came from */
+    if (ad->origin == ADDR_FROM_NAT64) {
+        char p[64];
+        size_t l = strlen(a);
+        snprintf(a + l, sizeof a - l, " (via NAT64 prefix %s)", nat64_prefix_str(&r->pfx, p, sizeof p));
+    } else if (ad->origin != ADDR_FROM_APP) {   /* where an address the app never saw came from */
         size_t l = strlen(a);
         snprintf(a + l, sizeof a - l, " (%s)", addr_origin_name(ad->origin));
     }

@@ -165,7 +165,7 @@ int fdt_peek_any(int fd)
         return 0;
     struct fdslot *s = &chunk[fd % FDT_CHUNK];
     return __atomic_load_n(&s->race, __ATOMIC_ACQUIRE) || __atomic_load_n(&s->regs, __ATOMIC_ACQUIRE) ||
-           __atomic_load_n(&s->ep_regs, __ATOMIC_ACQUIRE);
+           __atomic_load_n(&s->ep_regs, __ATOMIC_ACQUIRE) || __atomic_load_n(&s->xlat, __ATOMIC_ACQUIRE);
 }
 
 int fdt_peek_epoll(int epfd)

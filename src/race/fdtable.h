@@ -32,9 +32,12 @@ struct epreg {
     struct epreg *next;
 };
 
+struct xlat;
+
 struct fdslot {
     struct race *race;
     struct epreg *regs;         /* this descriptor's registrations */
+    struct xlat *xlat;          /* a NAT64 winner: the IPv4 view the app gets (race/xlat.c) */
     unsigned ep_regs;           /* registrations held by this descriptor as an epoll set */
     unsigned ep_racing;         /* races in the table with a registration in this set */
 };
@@ -89,6 +92,9 @@ static inline int fdt_active(void)
 int fdt_peek_any(int fd);
 int fdt_peek_epoll(int epfd);   /* may epfd hold a racing descriptor? */
 
+/* Lock-free hint: does fd carry a NAT64 winner's IPv4 view? */
+static inline int fdt_peek_xlat(int fd);
+
 #define FDT_CHUNK  1024
 #define FDT_CHUNKS (FDT_MAX / FDT_CHUNK)
 extern struct fdslot *fdt_chunks[FDT_CHUNKS];
@@ -101,6 +107,14 @@ static inline int fdt_peek(int fd)
         return 0;
     struct fdslot *chunk = __atomic_load_n(&fdt_chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
     return chunk && __atomic_load_n(&chunk[fd % FDT_CHUNK].race, __ATOMIC_ACQUIRE) != 0;
+}
+
+static inline int fdt_peek_xlat(int fd)
+{
+    if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
+        return 0;
+    struct fdslot *chunk = __atomic_load_n(&fdt_chunks[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk && __atomic_load_n(&chunk[fd % FDT_CHUNK].xlat, __ATOMIC_ACQUIRE) != 0;
 }
 
 #endif

@@ -13,6 +13,7 @@
 #include "race/fdtable.h"
 #include "core/lock.h"
 #include "sys/log.h"
+#include "race/prefix.h"
 #include "race/race.h"
 #include "sys/usermem.h"
 #include "sys/worker.h"
@@ -24,12 +25,14 @@ static void prepare(void)
     fdt_fork(TLOCK_FORK_PREPARE);
     book_fork(TLOCK_FORK_PREPARE);
     log_fork(TLOCK_FORK_PREPARE);
+    prefix_fork(TLOCK_FORK_PREPARE);
     worker_fork(TLOCK_FORK_PREPARE);
 }
 
 static void parent(void)
 {
     worker_fork(TLOCK_FORK_PARENT);
+    prefix_fork(TLOCK_FORK_PARENT);
     log_fork(TLOCK_FORK_PARENT);
     book_fork(TLOCK_FORK_PARENT);
     fdt_fork(TLOCK_FORK_PARENT);
@@ -39,6 +42,7 @@ static void child(void)
 {
     usermem_forget_pid();
     worker_fork(TLOCK_FORK_CHILD);
+    prefix_fork(TLOCK_FORK_CHILD);
     log_fork(TLOCK_FORK_CHILD);
     book_fork(TLOCK_FORK_CHILD);
     fdt_fork(TLOCK_FORK_CHILD);

@@ -7,6 +7,7 @@
 #include "race/handover.h"
 #include "race/attempt.h"
 #include "race/epset.h"
+#include "race/xlat.h"
 #include "core/config.h"
 #include "sys/log.h"
 #include "sys/real.h"
@@ -66,6 +67,20 @@ static int move_winner(struct race *r, unsigned w)
     return 0;
 }
 
+/* A NAT64 winner on a socket the app made for IPv4: the app keeps seeing
+ * IPv4 (race/xlat.h), on its number and its copies. */
+static void keep_ipv4_view(struct race *r, unsigned w)
+{
+    struct xlat x = { .port = r->port, .family = r->app_family };
+    struct nat64_prefix p;
+    const struct tryall_addr *a = &r->plan.order[w];
+    if (a->origin != ADDR_FROM_NAT64 || nat64_extract(a->bytes, r->pfx.len, x.v4, &p) != 0)
+        return;
+    xlat_set(r->fd, &x);
+    for (unsigned k = 0; k < r->naliases; k++)
+        xlat_set(r->alias[k], &x);
+}
+
 void handover_winner(struct race *r, unsigned w, uint64_t now_ms)
 {
     if (!attempt_app_current(r)) {
@@ -80,6 +95,7 @@ void handover_winner(struct race *r, unsigned w, uint64_t now_ms)
         return;
     }
     plan_won(&r->plan, w);
+    keep_ipv4_view(r, w);
     for (unsigned i = 1; i < r->plan.n; i++)
         if (i != w)
             attempt_close(r, i);

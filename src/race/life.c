@@ -53,6 +53,7 @@ static void make_plan(struct race *r, const struct tryall_list *list,
     r->only_family = r->bound ? target->family : 0;
     unsigned n = plan_order(list, target, r->only_family, order, PLAN_MAX);
     plan_init(&r->plan, order, n, tryall_config()->delay_ms);
+    r->book_pending = list->pending;
     plan_set_pending(&r->plan, list->pending);
 }
 
@@ -66,6 +67,7 @@ static void adopt_first(struct race *r, int first_errno, uint64_t now_ms)
     if (first_errno != EINPROGRESS) {
         plan_failed(&r->plan, 0, first_errno);
         attempt_log(r, TRYALL_LOG_FAIL, 0, "failed", first_errno, now_ms);
+        race_route_failed(r, 0, first_errno);
     }
     epset_race_started(r);
     if (first_errno == EINPROGRESS)
@@ -88,7 +90,7 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
     }
     r->refs = 1;
     r->phase = RACE_RUNNING;
-    r->family = family;
+    r->family = r->app_family = family;
     socklen_t pl = sizeof r->protocol;
     if (real()->getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &r->protocol, &pl) != 0)
         r->protocol = 0;

@@ -11,10 +11,15 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include "core/nat64.h"
 #include "core/plan.h"
 #include "race/sockopt.h"
 
 enum race_phase { RACE_RUNNING, RACE_WON, RACE_LOST };
+
+/* NAT64 for this race: not needed (IPv4 routes), waiting for the prefix,
+ * the synthesized addresses in the plan, or no prefix to be had. */
+enum race_nat64 { RACE64_OFF, RACE64_WAIT, RACE64_ON, RACE64_NONE };
 
 #define RACE_ALIASES 4
 
@@ -27,7 +32,11 @@ struct race {
     int refs;                        /* table + owners waiting unlocked */
     int dead;                        /* the app closed or replaced fd */
     enum race_phase phase;
-    int family, protocol;            /* of the app's socket */
+    int family, protocol;            /* of the app's socket (family: of the winner once won) */
+    int app_family;                  /* the family the app made its socket with */
+    int book_pending;                /* the book's list for the name is still growing */
+    enum race_nat64 nat64;
+    struct nat64_prefix pfx;         /* when nat64 is RACE64_ON */
     int bound;                       /* the app bound it: hidden ones bind the same IP */
     int only_family;                 /* 0, or the one family a bound socket can race */
     struct sockaddr_storage local;
@@ -122,6 +131,10 @@ int race_is_address_error(int e);
 /* Start what is due, hand over a winner, settle the verdict. Returns the ms
  * until the next planned start (-1: none; wait for an attempt to finish). */
 int64_t race_advance(struct race *r, uint64_t now_ms);
+
+/* Attempt i failed at once with err (its connect said so): an IPv4 attempt
+ * without a route starts NAT64 for the race (race/step.c). */
+void race_route_failed(struct race *r, unsigned i, int err);
 
 /* Attempt i reported readiness: read its outcome and act on it. */
 void race_settle(struct race *r, unsigned i, uint64_t now_ms);

@@ -8,6 +8,7 @@
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/handover.h"
+#include "race/prefix.h"
 #include "core/book.h"
 #include "core/config.h"
 #include "sys/log.h"
@@ -38,6 +39,7 @@ static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
     } else if (rc < 0) {
         plan_failed(&r->plan, i, -rc);
         attempt_log(r, TRYALL_LOG_FAIL, i, "failed", -rc, now_ms);
+        race_route_failed(r, i, -rc);
     } else {
         peek_attempt(r, i, now_ms);
     }
@@ -47,6 +49,8 @@ static void settle_lost(struct race *r, int error, uint64_t now_ms)
 {
     r->phase = RACE_LOST;
     r->error = error;
+    if (r->nat64 == RACE64_ON)
+        prefix_forget();   /* maybe stale: look it up again next time */
     if (r->in_table)
         fdt_lost++;
     epset_race_over(r);
@@ -56,21 +60,67 @@ static void settle_lost(struct race *r, int error, uint64_t now_ms)
                  strerror(error));
 }
 
-/* More addresses were on their way (completion, a late answer): those the
- * book has now join the attempts not started yet. */
-static void take_news(struct race *r, uint64_t now_ms)
+static void log_joined(const struct race *r, unsigned joined)
 {
-    struct tryall_list list;
-    if (!book_lookup(&r->plan.order[0], now_ms, &list)) {
-        plan_set_pending(&r->plan, 0);
-        return;
-    }
-    unsigned joined = plan_add(&r->plan, list.a, list.n, r->only_family);
-    plan_set_pending(&r->plan, list.pending);
     if (joined && log_on(TRYALL_LOG_FAIL))
         log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: %u more address%s joined the race (%s)", r->fd,
                  r->name, r->port, joined, joined == 1 ? "" : "es",
                  addr_origin_name(r->plan.order[r->plan.n - 1].origin));
+}
+
+/* The IPv6 forms, under r's NAT64 prefix, of the IPv4 addresses planned. */
+static void synthesize(struct race *r)
+{
+    struct tryall_addr v[PLAN_MAX];
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->plan.n; i++) {
+        const struct tryall_addr *a = &r->plan.order[i];
+        if (a->family != AF_INET || !nat64_allowed(&r->pfx, a->bytes))
+            continue;
+        memset(&v[n], 0, sizeof v[n]);
+        v[n].family = AF_INET6;
+        v[n].origin = ADDR_FROM_NAT64;
+        if (nat64_synth(&r->pfx, a->bytes, v[n].bytes) == 0)
+            n++;
+    }
+    log_joined(r, plan_add(&r->plan, v, n, 0));
+}
+
+/* More addresses were on their way: those the book has now (completion, a
+ * late answer) and, once the NAT64 prefix is known, the synthesized forms
+ * join the attempts not started yet. */
+static void take_news(struct race *r, uint64_t now_ms)
+{
+    struct tryall_list list;
+    if (r->book_pending) {
+        int found = book_lookup(&r->plan.order[0], now_ms, &list);
+        r->book_pending = found && list.pending;
+        if (found)
+            log_joined(r, plan_add(&r->plan, list.a, list.n, r->only_family));
+    }
+    if (r->nat64 == RACE64_WAIT) {
+        enum prefix_state s = prefix_get(&r->pfx, now_ms);
+        if (s != PREFIX_LOOKING)
+            r->nat64 = s == PREFIX_KNOWN ? RACE64_ON : RACE64_NONE;
+    }
+    if (r->nat64 == RACE64_ON)
+        synthesize(r);   /* also the IPv4 addresses that came since */
+    plan_set_pending(&r->plan, r->book_pending || r->nat64 == RACE64_WAIT);
+    /* The prefix lookup is short and the connect waits on it: look often. */
+    plan_set_poll(&r->plan, r->nat64 == RACE64_WAIT ? 1 : PLAN_PENDING_POLL_MS);
+}
+
+void race_route_failed(struct race *r, unsigned i, int err)
+{
+    if (r->nat64 != RACE64_OFF || r->bound || r->plan.order[i].family != AF_INET ||
+        (err != ENETUNREACH && err != EHOSTUNREACH && err != EADDRNOTAVAIL) ||
+        !tryall_config()->nat64)
+        return;
+    /* No route for IPv4: the prefix is looked up (or known), and the race
+     * waits for it before any verdict. */
+    r->nat64 = RACE64_WAIT;
+    plan_set_pending(&r->plan, 1);
+    plan_set_poll(&r->plan, 1);
 }
 
 int64_t race_advance(struct race *r, uint64_t now_ms)

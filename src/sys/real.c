@@ -32,6 +32,7 @@ void real_bind(void)
     BIND(getsockopt, "getsockopt");
     BIND(setsockopt, "setsockopt");
     BIND(getpeername, "getpeername");
+    BIND(getsockname, "getsockname");
     BIND(poll, "poll");
     BIND(ppoll, "ppoll");
     BIND(select, "select");

@@ -37,6 +37,7 @@ struct tryall_real {
     int (*getsockopt)(int, int, int, void *, socklen_t *);
     int (*setsockopt)(int, int, int, const void *, socklen_t);
     int (*getpeername)(int, struct sockaddr *, socklen_t *);
+    int (*getsockname)(int, struct sockaddr *, socklen_t *);
     int (*poll)(struct pollfd *, nfds_t, int);
     int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
     int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
