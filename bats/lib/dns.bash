@@ -124,6 +124,8 @@ dns_inner() {
   local d=$1
   set -e
   unset LD_PRELOAD $(compgen -v TRYALL_)   # hermetic: tests pass these explicitly
+  export XDG_RUNTIME_DIR=$d/xdg   # a history file of this run's own
+  mkdir -m 700 -p "$XDG_RUNTIME_DIR"
   echo tryall-dns >/proc/sys/kernel/hostname   # no dot: no default search domain
   ip link set lo up
   ip addr add 127.0.0.2/32 dev lo

@@ -61,6 +61,8 @@ nat64_bed() {
   local d=$1 wka=$2; shift 2
   local n=tn64n$$ c=tn64c$$
   unset LD_PRELOAD $(compgen -v TRYALL_)
+  export XDG_RUNTIME_DIR=$d/xdg   # a history file of this run's own
+  mkdir -m 700 -p "$XDG_RUNTIME_DIR"
   trap "nat64_down '$d' $n $c" EXIT
   set -e
   ip netns add "$n"

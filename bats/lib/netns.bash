@@ -151,6 +151,9 @@ ns_inner() {
   local d=$1 scen=$2; shift 2
   set -e
   unset LD_PRELOAD $(compgen -v TRYALL_)   # hermetic: tests pass these explicitly
+  # A history file of this run's own (libtryall's connection history).
+  export XDG_RUNTIME_DIR=$d/xdg
+  mkdir -m 700 -p "$XDG_RUNTIME_DIR"
   local spec=(${NS_SCEN[$scen]})
   local gai=${spec[0]} db=${spec[1]} want=("${spec[@]:2}")
 

@@ -29,11 +29,11 @@ static void parse_bool(const char *v, const char *name, int *out, char *warn, si
 
 /* A whole number of ms in [min, max] into *out; otherwise a warning and
  * *out (the default) stays. */
-static void parse_ms(const char *v, const char *name, long min, long max, unsigned *out,
-                     char *warn, size_t warnlen)
+static int parse_ms(const char *v, const char *name, long min, long max, unsigned *out,
+                    char *warn, size_t warnlen)
 {
     if (!v)
-        return;
+        return 0;
     char *end = NULL;
     errno = 0;
     long ms = strtol(v, &end, 10);
@@ -44,9 +44,10 @@ static void parse_ms(const char *v, const char *name, long min, long max, unsign
                      min, max, *out);
             warn_add(warn, warnlen, what, name, v);
         }
-    } else {
-        *out = (unsigned)ms;
+        return 0;
     }
+    *out = (unsigned)ms;
+    return 1;
 }
 
 void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
@@ -58,6 +59,8 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
     c->log_level = TRYALL_LOG_QUIET;
     c->complete = 1;
     c->nat64 = 1;
+    c->delay_min_ms = TRYALL_DELAY_MIN_DEFAULT;
+    c->delay_max_ms = TRYALL_DELAY_MAX_DEFAULT;
     c->resolve_delay_ms = TRYALL_RESOLVE_DELAY_DEFAULT;
     if (warn && warnlen)
         warn[0] = '\0';
@@ -73,8 +76,20 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
     parse_bool(get("TRYALL_COMPLETE"), "TRYALL_COMPLETE", &c->complete, warn, warnlen);
     parse_bool(get("TRYALL_NAT64"), "TRYALL_NAT64", &c->nat64, warn, warnlen);
 
-    parse_ms(get("TRYALL_DELAY_MS"), "TRYALL_DELAY_MS", TRYALL_DELAY_MIN, TRYALL_DELAY_MAX,
-             &c->delay_ms, warn, warnlen);
+    /* A delay asked for is kept as it is: no adaptive delay then. */
+    c->delay_fixed = parse_ms(get("TRYALL_DELAY_MS"), "TRYALL_DELAY_MS", TRYALL_DELAY_MIN,
+                              TRYALL_DELAY_MAX, &c->delay_ms, warn, warnlen);
+    parse_ms(get("TRYALL_DELAY_MIN_MS"), "TRYALL_DELAY_MIN_MS", TRYALL_DELAY_MIN, TRYALL_DELAY_MAX,
+             &c->delay_min_ms, warn, warnlen);
+    parse_ms(get("TRYALL_DELAY_MAX_MS"), "TRYALL_DELAY_MAX_MS", TRYALL_DELAY_MIN, TRYALL_DELAY_MAX,
+             &c->delay_max_ms, warn, warnlen);
+    if (c->delay_min_ms > c->delay_max_ms) {
+        if (warn)
+            warn_add(warn, warnlen, "%s%s is above TRYALL_DELAY_MAX_MS; using both defaults\n",
+                     "TRYALL_DELAY_MIN_MS", "");
+        c->delay_min_ms = TRYALL_DELAY_MIN_DEFAULT;
+        c->delay_max_ms = TRYALL_DELAY_MAX_DEFAULT;
+    }
     parse_ms(get("TRYALL_RESOLVE_DELAY_MS"), "TRYALL_RESOLVE_DELAY_MS", 0,
              TRYALL_RESOLVE_DELAY_MAX, &c->resolve_delay_ms, warn, warnlen);
 
@@ -86,6 +101,16 @@ void config_parse(struct tryall_config *c, const char *(*get)(const char *name),
             c->log_level = TRYALL_LOG_TRACE;
         else if (strcmp(v, "quiet") != 0 && strcmp(v, "0") != 0 && warn)
             warn_add(warn, warnlen, "%s=%s is not fail or trace; logging off\n", "TRYALL_LOG", v);
+    }
+
+    v = get("TRYALL_HISTORY");
+    if (v && *v) {
+        if (strlen(v) < sizeof c->history)
+            strcpy(c->history, v);
+        else if (warn)
+            warn_add(warn, warnlen, "%s%s is too long; history off\n", "TRYALL_HISTORY", "");
+        if (strlen(v) >= sizeof c->history)
+            strcpy(c->history, "off");
     }
 
     v = get("TRYALL_LOG_FILE");

@@ -14,6 +14,8 @@ enum tryall_log_level { TRYALL_LOG_QUIET = 0, TRYALL_LOG_FAIL = 1, TRYALL_LOG_TR
 #define TRYALL_PATH_MAX      4096
 #define TRYALL_RESOLVE_DELAY_DEFAULT 50
 #define TRYALL_RESOLVE_DELAY_MAX     10000
+#define TRYALL_DELAY_MIN_DEFAULT     10
+#define TRYALL_DELAY_MAX_DEFAULT     250
 
 struct tryall_config {
     int disabled;                      /* TRYALL_DISABLE=1 */
@@ -23,6 +25,9 @@ struct tryall_config {
     int complete;                      /* TRYALL_COMPLETE: look up the family a one-family answer lacks */
     unsigned resolve_delay_ms;         /* TRYALL_RESOLVE_DELAY_MS: 0 = wait for both families like libc */
     int nat64;                         /* TRYALL_NAT64: IPv4 through NAT64 when IPv4 has no route */
+    int delay_fixed;                   /* TRYALL_DELAY_MS was given: no adaptive delay */
+    unsigned delay_min_ms, delay_max_ms; /* TRYALL_DELAY_MIN_MS / _MAX_MS: the adaptive delay's clamp */
+    char history[TRYALL_PATH_MAX];     /* TRYALL_HISTORY: "" = the default place, "off" = none */
 };
 
 /* Parse with an injectable getenv. Bad values fall back to the default and

@@ -69,6 +69,11 @@ void plan_set_pending(struct plan *p, int pending)
     p->pending = pending;
 }
 
+void plan_hurry(struct plan *p)
+{
+    p->kick = 1;
+}
+
 void plan_set_poll(struct plan *p, unsigned poll_ms)
 {
     p->poll_ms = poll_ms ? poll_ms : 1;

@@ -55,6 +55,10 @@ struct plan_step {
     int error;
 };
 
+/* Start the next attempt now, not after the delay (the last one is known
+ * to be dead). */
+void plan_hurry(struct plan *p);
+
 /* More addresses may come (1) or not (0) for this race. */
 void plan_set_pending(struct plan *p, int pending);
 

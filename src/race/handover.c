@@ -94,6 +94,7 @@ void handover_winner(struct race *r, unsigned w, uint64_t now_ms)
         attempt_close(r, w);
         return;
     }
+    race_history_won(r, w, now_ms);
     plan_won(&r->plan, w);
     keep_ipv4_view(r, w);
     for (unsigned i = 1; i < r->plan.n; i++)

@@ -52,7 +52,7 @@ static void make_plan(struct race *r, const struct tryall_list *list,
     struct tryall_addr order[PLAN_MAX];
     r->only_family = r->bound ? target->family : 0;
     unsigned n = plan_order(list, target, r->only_family, order, PLAN_MAX);
-    plan_init(&r->plan, order, n, tryall_config()->delay_ms);
+    plan_init(&r->plan, order, n, race_history_order(r, order, n));
     r->book_pending = list->pending;
     plan_set_pending(&r->plan, list->pending);
 }
@@ -67,7 +67,10 @@ static void adopt_first(struct race *r, int first_errno, uint64_t now_ms)
     if (first_errno != EINPROGRESS) {
         plan_failed(&r->plan, 0, first_errno);
         attempt_log(r, TRYALL_LOG_FAIL, 0, "failed", first_errno, now_ms);
+        race_history_failed(r, 0, first_errno);
         race_route_failed(r, 0, first_errno);
+    } else if (r->target_bad) {
+        plan_hurry(&r->plan);   /* the app's target failed lately: the next starts now */
     }
     epset_race_started(r);
     if (first_errno == EINPROGRESS)

@@ -35,6 +35,7 @@ struct race {
     int family, protocol;            /* of the app's socket (family: of the winner once won) */
     int app_family;                  /* the family the app made its socket with */
     int book_pending;                /* the book's list for the name is still growing */
+    int target_bad;                  /* history: the app's target failed lately */
     enum race_nat64 nat64;
     struct nat64_prefix pfx;         /* when nat64 is RACE64_ON */
     int bound;                       /* the app bound it: hidden ones bind the same IP */
@@ -152,6 +153,16 @@ void race_check(struct race *r, uint64_t now_ms);
  * due, repeatedly, without waiting: an attempt refused on loopback is known
  * as soon as its connect returns, so a race can be decided right here. */
 void race_settle_now(struct race *r, uint64_t now_ms);
+
+/* ---- history (race/history.c) --------------------------------------------- */
+
+/* Reorder order[0..n) by the history file and give the attempt delay to
+ * use (sets r->target_bad). r->port must be set. */
+unsigned race_history_order(struct race *r, struct tryall_addr *order, unsigned n);
+/* Attempt i failed with err; attempt w won (the others still running were
+ * abandoned). */
+void race_history_failed(const struct race *r, unsigned i, int err);
+void race_history_won(const struct race *r, unsigned w, uint64_t now_ms);
 
 /* ---- the app's copies of the descriptor (race/alias.c) -------------------- */
 

@@ -39,6 +39,7 @@ static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
     } else if (rc < 0) {
         plan_failed(&r->plan, i, -rc);
         attempt_log(r, TRYALL_LOG_FAIL, i, "failed", -rc, now_ms);
+        race_history_failed(r, i, -rc);
         race_route_failed(r, i, -rc);
     } else {
         peek_attempt(r, i, now_ms);
@@ -212,6 +213,7 @@ void race_settle(struct race *r, unsigned i, uint64_t now_ms)
     }
     plan_failed(&r->plan, i, err);
     attempt_log(r, TRYALL_LOG_FAIL, i, "failed", err, now_ms);
+    race_history_failed(r, i, err);
     if (i == 0)
         epset_attempt_closing(r, 0);
     attempt_close(r, i);
