@@ -80,6 +80,11 @@ clients: $(CLIENTBIN)
 $(B)/tools/%: tests/tools/%.c | $(B)/tools
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
 
+# histseed works the history file through the library's own code.
+HISTSRC   := src/core/history.c src/sys/histfile.c src/core/config.c src/core/addr.c src/sys/real.c
+$(B)/tools/histseed: tests/tools/histseed.c $(HISTSRC) $(HDR) | $(B)/tools
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< $(HISTSRC) -ldl -pthread
+
 tools: $(TOOLBIN)
 
 $(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:

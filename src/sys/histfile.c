@@ -94,17 +94,24 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
     return h ^ x;   /* order-free: each item hashed alone, then combined */
 }
 
-/* The default routes of one /proc table (the lines whose destination is
- * all zeros), next hop and device. */
-static uint64_t default_routes(const char *file, const char *zero, uint64_t h)
+/* The default routes (destination all zeros, prefix 0): their next hop and
+ * device only (the other fields, use and reference counts, move). v6: 1
+ * for /proc/net/ipv6_route, else /proc/net/route. */
+static uint64_t default_routes(int v6, uint64_t h)
 {
-    char line[512];
-    FILE *f = fopen(file, "re");
+    char line[512], dev[64], dst[40], hop[40];
+    unsigned plen;
+    FILE *f = fopen(v6 ? "/proc/net/ipv6_route" : "/proc/net/route", "re");
     if (!f)
         return h;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, zero))
-            h = mix(h, line, strlen(line));
+    while (fgets(line, sizeof line, f)) {
+        int ok = v6 ? sscanf(line, "%39s %x %*s %*s %39s %*s %*s %*s %*s %63s", dst, &plen, hop, dev) == 4
+                    : sscanf(line, "%63s %39s %39s", dev, dst, hop) == 3 && (plen = 0, 1);
+        if (ok && plen == 0 && strspn(dst, "0") == strlen(dst)) {
+            h = mix(h, hop, strlen(hop));
+            h = mix(h, dev, strlen(dev));
+        }
+    }
     fclose(f);
     return h;
 }
@@ -126,16 +133,18 @@ static uint64_t network_now(void)
         }
         freeifaddrs(ifa);
     }
-    h = default_routes("/proc/net/route", "\t00000000\t", h);
-    h = default_routes("/proc/net/ipv6_route", "00000000000000000000000000000000 00 ", h);
+    h = default_routes(0, h);
+    h = default_routes(1, h);
     return h ? h : 1;
 }
 
 /* ---- the file --------------------------------------------------------------- */
 
-/* A fresh file for network net, renamed over path. 0, or -1 (full disk,
- * read-only home: history stays off). */
-static int fresh(uint64_t net)
+/* A fresh file for network net in place of path: linked in when there is
+ * none (so that processes starting together all map the one that won),
+ * renamed over a bad one (replace). 0, or -1 (full disk, read-only home:
+ * history stays off). */
+static int fresh(uint64_t net, int replace)
 {
     char tmp[PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
@@ -146,11 +155,13 @@ static int fresh(uint64_t net)
     hist_header_init(&h, net);
     int ok = ftruncate(fd, (off_t)HIST_FILE_SIZE) == 0 && pwrite(fd, &h, sizeof h, 0) == sizeof h;
     real()->close(fd);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    int rc = !ok ? -1 : replace ? rename(tmp, path) : link(tmp, path);
+    if (!replace && rc != 0 && errno == EEXIST)
+        rc = 0;   /* another process was first: use its file */
+    if (replace && rc == 0)
+        return 0;
+    unlink(tmp);
+    return rc;
 }
 
 /* Map path if it is ours, private, a regular file of the right size with
@@ -183,8 +194,11 @@ static void open_once(void)
         return;
     network = network_now();
     struct hist_header *m = map_checked(network);
-    /* Missing, foreign, hostile, or another network's: a fresh one, once. */
-    if (!m && fresh(network) == 0)
+    /* Missing: a fresh one (or the one another process made meanwhile).
+     * Foreign, hostile, or another network's: a fresh one over it, once. */
+    if (!m && fresh(network, 0) == 0)
+        m = map_checked(network);
+    if (!m && fresh(network, 1) == 0)
         m = map_checked(network);
     if (!m) {
         path[0] = '\0';
@@ -299,7 +313,7 @@ int histfile_clear(void)
 {
     if (histfile_ready() != 0)
         return -1;
-    if (fresh(network) != 0)
+    if (fresh(network, 1) != 0)
         return -1;
     struct hist_header *m = map_checked(network);
     if (!m)
