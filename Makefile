@@ -50,8 +50,9 @@ TOOLBIN   := $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
 all: $(B)/libtryall.so $(B)/tryall-run
 
-# The $LIB layout of the build tree and the 32-bit build.
+# The $LIB layout of the build tree and the 32-bit build; `make deb`.
 include mk/multiarch.mk
+include mk/deb.mk
 
 $(B)/obj/%.o: src/%.c $(HDR) | $(B)/obj
 	@mkdir -p $(dir $@)
@@ -121,7 +122,7 @@ bench: all clients tools
 # The library goes where the dynamic linker's $LIB points,
 # PREFIX/<$LIB>/libtryall/libtryall.so, for each class built (mk/multiarch.mk);
 # tryall-run preloads PREFIX/$LIB/libtryall/libtryall.so. The parts are
-# targets of their own, to be installed apart.
+# targets of their own: debian/rules puts each in its own package.
 .PHONY: install-lib install-lib32 install-bin
 install: all install-lib install-bin $(if $(filter 1,$(M32)),install-lib32)
 

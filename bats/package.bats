@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # bats/package.bats - owns the checks of installation that need no package
-# tools and no root: `make install` laying each ELF class out where the
-# dynamic linker's $LIB points, man pages and examples installed when
-# present, uninstall leaving no library behind.
+# tools and no root: one version (Makefile VERSION = debian/changelog), and
+# `make install` laying each ELF class out where the dynamic linker's $LIB
+# points, man pages and examples installed when present, uninstall leaving
+# no library behind. The .deb files themselves are checked by bats/pkg/
+# (run by .ci/package after `make deb`, and on the installed packages).
 
 bats_require_minimum_version 1.5.0
 
@@ -26,6 +28,18 @@ mapped() {
 
 elf_class() {   # 1 = 32-bit, 2 = 64-bit
   od -An -tu1 -j4 -N1 "$1" | tr -d ' '
+}
+
+@test "one version: the Makefile's VERSION is the version at the top of debian/changelog" {
+  [ -n "$VERSION" ]
+  run head -n 1 "$ROOT/debian/changelog"
+  [[ $output == "libtryall ($VERSION) "* ]]
+  run make -s -C "$ROOT" check-version
+  [ "$status" -eq 0 ]
+  # and the check catches a difference
+  run make -s -C "$ROOT" check-version VERSION=0.0.0-not-this
+  [ "$status" -ne 0 ]
+  [[ $output == *"version mismatch"* ]]
 }
 
 @test "make install: each class built is where ld.so's \$LIB points; the installed wrapper preloads that pattern; uninstall removes it" {
