@@ -27,10 +27,13 @@ LIBSUB32ALT ?= $(filter-out $(LIBSUB32),lib32)
 # M32=1 builds the 32-bit library too, M32=0 does not; by default it is
 # built when $(CC) links a -m32 program and 32-bit is not already the
 # native build. Sanitizer builds (CFLAGS with -fsanitize) leave it out.
+# (The probe links to a temporary file: a linker may replace its output,
+# and /dev/null must never be that output.)
 ifeq ($(origin M32),undefined)
-M32 := $(shell [ "$(MULTIARCH32)" != "$(MULTIARCH)" ] && \
-         printf 'int main(void){return 0;}\n' | \
-         $(CC) -m32 $(CFLAGS) -x c -o /dev/null - >/dev/null 2>&1 && echo 1 || echo 0)
+M32 := $(shell t=$$(mktemp) || exit; \
+         if [ "$(MULTIARCH32)" != "$(MULTIARCH)" ] && printf 'int main(void){return 0;}\n' | \
+           $(CC) -m32 $(CFLAGS) -x c -o "$$t" - >/dev/null 2>&1; then echo 1; else echo 0; fi; \
+         rm -f "$$t")
 ifneq ($(findstring -fsanitize,$(CFLAGS)),)
 M32 := 0
 endif
