@@ -314,6 +314,11 @@ real_lib_or_skip() {
     [ -n "$libdir" ]
     [ ! -e "$libdir/libtryall.so" ] ||
         skip "$libdir/libtryall.so is installed on this machine"
+    local libroot f
+    libroot=$(sed -n "s/^_tr_libroot='\(.*\)'$/\1/p" "$REPO/build/tryall-run")
+    for f in "$libroot"/lib*/libtryall/libtryall.so "$libroot"/lib/*/libtryall/libtryall.so; do
+        [ ! -e "$f" ] || skip "$f is installed on this machine"
+    done
     mkdir -p "$T/alone"
     cp "$REPO/build/tryall-run" "$T/alone/"
     run -127 --separate-stderr "$T/alone/tryall-run" -- touch "$T/ran"
