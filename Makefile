@@ -8,6 +8,10 @@ DESTDIR   ?=
 BINDIR    := $(PREFIX)/bin
 LIBDIR    := $(PREFIX)/lib
 DOCDIR    := $(PREFIX)/share/doc/libtryall
+MANDIR    := $(PREFIX)/share/man
+# Installed if present: man pages (man/NAME.SECTION) and example files.
+MANPAGES  := $(wildcard man/*.[1-8])
+EXAMPLES  := $(wildcard examples/*)
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
@@ -46,15 +50,23 @@ TOOLBIN   := $(TOOLSRC:tests/tools/%.c=$(B)/tools/%)
 
 all: $(B)/libtryall.so $(B)/tryall-run
 
+# The $LIB layout of the build tree and the 32-bit build; `make deb`.
+include mk/multiarch.mk
+include mk/deb.mk
+
 $(B)/obj/%.o: src/%.c $(HDR) | $(B)/obj
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(LIBFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libtryall.so: $(LIBOBJ)
-	$(CC) -shared $(LIBFLAGS) $(CFLAGS) -Wl,-z,defs -Wl,-soname,libtryall.so -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(LIBFLAGS) $(CFLAGS) $(LDFLAGS) -Wl,-z,defs -Wl,-soname,libtryall.so -o $@ $^ $(LDLIBS)
+
+# The wrapper, configured: @LIBROOT@/$LIB/libtryall/libtryall.so is where
+# `make install` puts the library, @LIBDIR@/libtryall.so where it used to.
+WRAPSUBST := sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@LIBROOT@|$(PREFIX)|g'
 
 $(B)/tryall-run: src/tryall-run.in Makefile | $(B)
-	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $< > $@
+	$(WRAPSUBST) $< > $@
 	chmod 755 $@
 
 # The core's tests name its headers without the folder (-Isrc/core -Isrc/sys).
@@ -115,15 +127,40 @@ demo: all clients
 bench: all clients tools
 	CC="$(CC)" CFLAGS="$(CFLAGS)" bash bench/run.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 $(B)/libtryall.so $(DESTDIR)$(LIBDIR)/libtryall.so
-	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' src/tryall-run.in > $(DESTDIR)$(BINDIR)/tryall-run
+# The library goes where the dynamic linker's $LIB points,
+# PREFIX/<$LIB>/libtryall/libtryall.so, for each class built (mk/multiarch.mk);
+# tryall-run preloads PREFIX/$LIB/libtryall/libtryall.so. The parts are
+# targets of their own: debian/rules puts each in its own package.
+.PHONY: install-lib install-lib32 install-bin
+install: all install-lib install-bin $(if $(filter 1,$(M32)),install-lib32)
+
+install-lib: $(B)/libtryall.so
+	install -d $(DESTDIR)$(PREFIX)/$(LIBSUB)/libtryall
+	install -m 644 $(B)/libtryall.so $(DESTDIR)$(PREFIX)/$(LIBSUB)/libtryall/libtryall.so
+
+# The file in the first of LIB32DIRS, links to it in the others.
+LIB32DIRS ?= $(LIBSUB32) $(LIBSUB32ALT)
+install-lib32: lib32
+	install -d $(DESTDIR)$(PREFIX)/$(firstword $(LIB32DIRS))/libtryall
+	install -m 644 $(LIB32) $(DESTDIR)$(PREFIX)/$(firstword $(LIB32DIRS))/libtryall/libtryall.so
+	$(foreach d,$(wordlist 2,9,$(LIB32DIRS)),install -d $(DESTDIR)$(PREFIX)/$(d)/libtryall && \
+	  ln -sfn $(call updirs,$(d)/libtryall)/$(firstword $(LIB32DIRS))/libtryall/libtryall.so \
+	    $(DESTDIR)$(PREFIX)/$(d)/libtryall/libtryall.so;)
+
+install-bin:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	$(WRAPSUBST) src/tryall-run.in > $(DESTDIR)$(BINDIR)/tryall-run
 	chmod 755 $(DESTDIR)$(BINDIR)/tryall-run
 	install -m 644 README docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(foreach m,$(MANPAGES),install -d $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m))) && \
+	  install -m 644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	$(if $(EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples && \
+	  install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/)
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libtryall.so $(DESTDIR)$(BINDIR)/tryall-run
+	rm -f $(DESTDIR)$(BINDIR)/tryall-run $(DESTDIR)$(LIBDIR)/libtryall.so
+	rm -rf $(foreach d,$(LIBSUB) $(LIBSUB32) $(LIBSUB32ALT),$(DESTDIR)$(PREFIX)/$(d)/libtryall)
+	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:

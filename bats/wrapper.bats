@@ -314,6 +314,11 @@ real_lib_or_skip() {
     [ -n "$libdir" ]
     [ ! -e "$libdir/libtryall.so" ] ||
         skip "$libdir/libtryall.so is installed on this machine"
+    local libroot f
+    libroot=$(sed -n "s/^_tr_libroot='\(.*\)'$/\1/p" "$REPO/build/tryall-run")
+    for f in "$libroot"/lib*/libtryall/libtryall.so "$libroot"/lib/*/libtryall/libtryall.so; do
+        [ ! -e "$f" ] || skip "$f is installed on this machine"
+    done
     mkdir -p "$T/alone"
     cp "$REPO/build/tryall-run" "$T/alone/"
     run -127 --separate-stderr "$T/alone/tryall-run" -- touch "$T/ran"
@@ -459,7 +464,10 @@ real_lib_or_skip() {
     run make -s -C "$REPO" install DESTDIR="$stage" PREFIX=/usr
     echo "$output"
     [ "$status" -eq 0 ]
-    [ -f "$stage/usr/lib/libtryall.so" ]
+    # the library at its $LIB place (bats/package.bats: every class); the
+    # installed wrapper preloads it only if ld.so finds it there
+    local pat=$stage/usr/'$LIB'/libtryall/libtryall.so
+    [ -n "$(find "$stage/usr" -path '*/libtryall/libtryall.so')" ]
     [ -x "$stage/usr/bin/tryall-run" ]
     [ -f "$stage/usr/share/doc/libtryall/README" ]
     local md
@@ -472,13 +480,13 @@ real_lib_or_skip() {
     [ "$output" = "tryall-run $VERSION" ]
     run --separate-stderr env -u LD_PRELOAD "$stage/usr/bin/tryall-run" -- sh -c 'echo "$LD_PRELOAD"'
     [ "$status" -eq 0 ]
-    [ "$output" = "$stage/usr/lib/libtryall.so" ]
+    [ "$output" = "$pat" ]
     [ -z "$stderr" ]
     # the same from another directory, through a symlink
     ln -s "$stage/usr/bin/tryall-run" "$T/tr"
     cd /
     run --separate-stderr env -u LD_PRELOAD "$T/tr" -vv -- sh -c 'echo "$LD_PRELOAD $TRYALL_LOG"'
-    [ "$output" = "$stage/usr/lib/libtryall.so trace" ]
+    [ "$output" = "$pat trace" ]
     # the installed library itself loads cleanly
     run --separate-stderr "$stage/usr/bin/tryall-run" -- echo hello
     [ "$output" = hello ]
@@ -486,7 +494,7 @@ real_lib_or_skip() {
 
     run make -s -C "$REPO" uninstall DESTDIR="$stage" PREFIX=/usr
     [ "$status" -eq 0 ]
-    [ ! -e "$stage/usr/lib/libtryall.so" ]
+    [ -z "$(find "$stage/usr" -path '*/libtryall/libtryall.so')" ]
     [ ! -e "$stage/usr/bin/tryall-run" ]
     [ ! -e "$stage/usr/share/doc/libtryall" ]
 }

@@ -30,12 +30,16 @@ static inline int64_t wait_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A timespec in ns; NULL (or beyond ~292 years) is forever. */
+/* A timespec in ns; NULL (or beyond ~292 years) is forever. (sec: a
+ * 32-bit time_t compared with that bound makes compilers warn.) */
 static inline int64_t wait_ts_ns(const struct timespec *t)
 {
-    if (!t || t->tv_sec >= INT64_MAX / 1000000000 - 1)
+    if (!t)
         return READY_FOREVER;
-    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+    int64_t sec = t->tv_sec;
+    if (sec >= INT64_MAX / 1000000000 - 1)
+        return READY_FOREVER;
+    return sec * 1000000000 + t->tv_nsec;
 }
 
 static inline struct timespec *wait_ns_ts(int64_t ns, struct timespec *out)
