@@ -327,12 +327,14 @@ static void test_addr_origin(void **state)
     assert_string_equal(addr_origin_name(ADDR_FROM_APP), "app");
     assert_string_equal(addr_origin_name(ADDR_FROM_COMPLETION), "completion");
     assert_string_equal(addr_origin_name(ADDR_FROM_LATE), "late answer");
-    /* anything else still gives one of the three, never NULL */
-    int odd[] = { -1, 3, 255 };
+    assert_string_equal(addr_origin_name(ADDR_FROM_NAT64), "NAT64");
+    /* anything else still gives one of the named ones, never NULL */
+    int odd[] = { -1, 4, 255 };
     for (unsigned i = 0; i < N(odd); i++) {
         const char *s = addr_origin_name(odd[i]);
         assert_non_null(s);
-        assert_true(!strcmp(s, "app") || !strcmp(s, "completion") || !strcmp(s, "late answer"));
+        assert_true(!strcmp(s, "app") || !strcmp(s, "completion") || !strcmp(s, "late answer") ||
+                    !strcmp(s, "NAT64"));
     }
 
     struct tryall_addr a = v4(1), b = v4(1), c = v6(1), d = v6(1);
