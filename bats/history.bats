@@ -16,7 +16,7 @@ setup_file() {
 }
 
 setup() {
-  ns_build_paths naive_gai nb_client || return 1
+  ns_build_paths naive_gai nb_client res_client || return 1
   SEED=$ROOT/build/tools/histseed
   [ -x "$SEED" ] || { echo "$SEED missing: run make tools" >&2; return 1; }
   H=$BATS_TEST_TMPDIR/history
@@ -184,4 +184,18 @@ twice() {   # SCEN CMD...
   assert_status 0
   [ "$(stat -c '%a' "$x/libtryall")" = 700 ]
   [ "$(stat -c '%a %s' "$x/libtryall/history")" = "600 131136" ]
+}
+
+@test "the address book is shared: a program that resolves in a helper process races its connects" {
+  # Alone, the parent (which never resolved) hangs on the black-holed
+  # first address; with libtryall it finds the child's list in the shared
+  # book and races it.
+  run_in_ns bh6 env LD_PRELOAD="$LIB" TRYALL_DELAY_MS=250 TRYALL_HISTORY=off \
+    timeout 1 "$C/res_client" -P -r gai bh6 8080
+  assert_status 124
+  run_in_ns bh6 "${SHIM[@]}" "$C/res_client" -P -r gai bh6 8080
+  assert_status 0
+  assert_line "target fd00:7e57::20"
+  assert_connected 127.0.0.2
+  assert_within 1500
 }

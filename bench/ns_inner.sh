@@ -38,8 +38,8 @@ have_curl=0
 command -v curl >/dev/null && have_curl=1
 
 # Same-length variables in the plain runs, so both get the same environment size.
-plain=(env XX_PRELOAD="$lib" XXXXXX_DELAY_MS="$delay")
-shim=(env LD_PRELOAD="$lib" TRYALL_DELAY_MS="$delay")
+plain=(env XX_PRELOAD="$lib" XXXXXX_DELAY_MS="$delay" XXXXXX_HISTORY=off)
+shim=(env LD_PRELOAD="$lib" TRYALL_DELAY_MS="$delay" TRYALL_HISTORY=off)
 
 emit() { echo "$*" >>"$out"; }
 

@@ -12,6 +12,7 @@
 #include "race/prefix.h"
 #include "race/race.h"
 #include "sys/clock.h"
+#include "sys/histfile.h"
 #include "sys/real.h"
 #include "sys/usermem.h"
 
@@ -121,12 +122,19 @@ static int eligible(int fd, const struct sockaddr *sa, socklen_t len, uint64_t n
                     struct sockaddr_storage *copy, struct tryall_addr *target,
                     struct tryall_list *list, int *domain)
 {
-    if (!book_nonempty() || !sa || len < sizeof(sa_family_t) || len > sizeof *copy ||
-        usermem_copy(copy, sa, len) != 0)
+    int local = book_nonempty();
+    if ((!local && !histfile_book_ready()) || !sa || len < sizeof(sa_family_t) ||
+        len > sizeof *copy || usermem_copy(copy, sa, len) != 0)
         return 0;
     const struct sockaddr *c = (const struct sockaddr *)copy;
-    if (addr_from_sockaddr(c, len, target) != 0 || !book_maybe_has(target) ||
-        !book_lookup(target, now, list) || (list->n < 2 && !list->pending))
+    if (addr_from_sockaddr(c, len, target) != 0)
+        return 0;
+    /* This process's book, else what the user's other processes resolved
+     * (a program that resolves in a helper process). */
+    if (!(local && book_maybe_has(target) && book_lookup(target, now, list)) &&
+        !histfile_book_find(target, list))
+        return 0;
+    if (list->n < 2 && !list->pending)
         return 0;   /* no alternative now, and none on its way */
     if (!tcp_socket(fd, domain) || *domain != c->sa_family)
         return 0;
@@ -222,7 +230,8 @@ __attribute__((noinline)) static int connect_nat64(int fd, const struct sockaddr
     if (!tryall_config()->nat64 || tryall_disabled() || !sa || len > sizeof s.copy ||
         usermem_copy(&s.copy, sa, len) != 0 ||
         addr_from_sockaddr((const struct sockaddr *)&s.copy, len, &s.target) != 0 ||
-        s.target.family != AF_INET || prefix_peek(tryall_now_ms()) == PREFIX_NONE ||
+        s.target.family != AF_INET || nat64_never(s.target.bytes) ||
+        prefix_peek(tryall_now_ms()) == PREFIX_NONE ||
         !tcp_socket(fd, &s.domain) || (fl = real()->fcntl(fd, F_GETFL)) < 0)
         return 1;
     s.now = tryall_now_ms();

@@ -13,6 +13,7 @@
 #include "core/book.h"
 #include "core/config.h"
 #include "sys/clock.h"
+#include "sys/histfile.h"
 #include "sys/real.h"
 
 #include <errno.h>
@@ -35,13 +36,21 @@ static unsigned from_addrinfo(const struct addrinfo *res, struct tryall_addr *a)
     return n;
 }
 
+/* Remember a complete answer here and for the user's other processes. */
+static void share(const char *name, const struct tryall_addr *a, unsigned n, uint64_t now)
+{
+    struct tryall_list l;
+    if (book_remember(name, a, n, now) && book_list(name, a, n, &l) >= 2)
+        histfile_book_put(&l);
+}
+
 /* Remember an answer that holds only `family` (0: both were asked for):
  * a one-family one is kept as pending and its other family looked up. */
 static void note(const char *name, const struct tryall_addr *a, unsigned n, int family)
 {
     uint64_t now = tryall_now_ms();
     if (!family || !tryall_config()->complete)
-        book_remember(name, a, n, now);
+        share(name, a, n, now);
     else if (book_remember_partial(name, a, n, now))
         lookup_complete(name, other_family(family));
 }
@@ -55,7 +64,7 @@ void resolve_note_answer(const char *node, const struct addrinfo *res, int early
     if (early)
         book_remember_partial(node, a, n, now);   /* the late answers are under way */
     else
-        book_remember(node, a, n, now);
+        share(node, a, n, now);
     errno = e;
 }
 
@@ -92,7 +101,7 @@ __attribute__((noinline)) static void remember(const char *node, const struct ad
         return;
     int e = errno;
     struct tryall_addr a[BOOK_MAX_ADDRS];
-    book_remember(node, a, from_addrinfo(res, a), tryall_now_ms());
+    share(node, a, from_addrinfo(res, a), tryall_now_ms());
     errno = e;
 }
 

@@ -100,6 +100,13 @@ static void fill(struct tryall_list *l, const char *name, const struct tryall_ad
     add(l, addrs, n, ADDR_FROM_APP);
 }
 
+unsigned book_list(const char *name, const struct tryall_addr *addrs, unsigned n,
+                   struct tryall_list *out)
+{
+    fill(out, name, addrs, n);
+    return out->n;
+}
+
 /* Put l in the table (lock held): refreshed in place when the same list is
  * there, else in a free or expired slot, else over the oldest. */
 static void store(const struct tryall_list *l, uint64_t now_ms)

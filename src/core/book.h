@@ -30,6 +30,11 @@ struct tryall_list {
  * Returns 1 when remembered, 0 otherwise. */
 int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n, uint64_t now_ms);
 
+/* The list book_remember would keep for these (duplicates dropped, at most
+ * BOOK_MAX_ADDRS); returns its length. */
+unsigned book_list(const char *name, const struct tryall_addr *addrs, unsigned n,
+                   struct tryall_list *out);
+
 /* Remember a one-family answer (or an answer given before the other family
  * came): kept even with a single address, marked pending until
  * book_merge(..., final = 1) or BOOK_PENDING_MS. Returns 1 when the caller

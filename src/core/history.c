@@ -155,3 +155,61 @@ const char *hist_outcome_name(int outcome)
                                          "timed out", "abandoned" };
     return outcome >= 0 && outcome <= HIST_ABANDONED ? names[outcome] : "?";
 }
+
+/* ---- the shared address book ---------------------------------------------- */
+
+static uint32_t book_check(const struct hist_book *e)
+{
+    size_t from = offsetof(struct hist_book, when_ms);
+    return fnv((const uint8_t *)e + from, sizeof *e - from, 2166136261u);
+}
+
+void hist_book_fill(struct hist_book *e, const struct tryall_list *l, uint64_t now_ms)
+{
+    uint32_t seq = e->seq;
+    memset(e, 0, sizeof *e);
+    e->seq = seq;
+    e->when_ms = now_ms;
+    e->n = l->n < BOOK_MAX_ADDRS ? l->n : BOOK_MAX_ADDRS;
+    memcpy(e->name, l->name, sizeof e->name);
+    e->name[sizeof e->name - 1] = '\0';
+    memcpy(e->a, l->a, e->n * sizeof e->a[0]);
+    e->check = book_check(e);
+}
+
+int hist_book_valid(const struct hist_book *e, uint64_t now_ms)
+{
+    if (e->n == 0 || e->n > BOOK_MAX_ADDRS || (e->seq & 1u) || e->check != book_check(e) ||
+        e->name[sizeof e->name - 1] != '\0' || e->when_ms > now_ms + 60000u ||
+        now_ms >= e->when_ms + BOOK_TTL_MS)
+        return 0;
+    for (unsigned i = 0; i < e->n; i++)
+        if (e->a[i].family != AF_INET && e->a[i].family != AF_INET6)
+            return 0;
+    return 1;
+}
+
+int hist_book_has(const struct hist_book *e, const struct tryall_addr *a)
+{
+    for (unsigned i = 0; i < e->n && i < BOOK_MAX_ADDRS; i++)
+        if (addr_equal(&e->a[i], a))
+            return 1;
+    return 0;
+}
+
+void hist_book_to_list(const struct hist_book *e, struct tryall_list *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->name, e->name, sizeof out->name);
+    out->n = e->n;
+    memcpy(out->a, e->a, e->n * sizeof e->a[0]);
+}
+
+unsigned hist_filter_bit(const struct tryall_addr *a, uint8_t *mask)
+{
+    uint32_t h = fnv(&a->family, sizeof a->family, 2166136261u);
+    h = fnv(a->bytes, a->family == AF_INET ? 4 : 16, h);
+    h %= HIST_FILTER_BYTES * 8u;
+    *mask = (uint8_t)(1u << (h % 8u));
+    return h / 8u;
+}

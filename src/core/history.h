@@ -14,9 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/addr.h"
+#include "core/book.h"
 
 #define HIST_MAGIC      0x48595254u   /* "TRYH" */
-#define HIST_VERSION    1u
+#define HIST_VERSION    2u
 #define HIST_SLOTS      2048u
 #define HIST_PROBE      8u            /* slots looked at for one destination */
 #define HIST_FAIL_TTL_MS (10u * 60u * 1000u)   /* a failure is remembered this long */
@@ -63,8 +64,41 @@ struct hist_slot {              /* 64 bytes; seq odd while a writer is in it */
 _Static_assert(sizeof(struct hist_header) == 64, "header is 64 bytes");
 _Static_assert(sizeof(struct hist_slot) == 64, "slot is 64 bytes");
 
-/* The whole file's size. */
-#define HIST_FILE_SIZE (sizeof(struct hist_header) + (size_t)HIST_SLOTS * sizeof(struct hist_slot))
+/* The shared address book: lists remembered by any process of the user
+ * (a program that resolves in one process and connects in another), with a
+ * filter of their addresses' hashes (bits are only ever set; a fresh file
+ * starts clean), expired as the in-process book expires. */
+#define HIST_BOOK_ENTRIES 128u
+#define HIST_FILTER_BYTES 1024u
+
+struct hist_book {              /* 1024 bytes; seq odd while a writer is in it */
+    uint32_t seq;
+    uint32_t check;             /* FNV-1a of the bytes after it */
+    uint64_t when_ms;           /* wall clock when remembered */
+    uint32_t n;                 /* addresses, 1..BOOK_MAX_ADDRS; 0 = empty */
+    uint32_t reserved0;
+    char name[BOOK_NAME_MAX];
+    struct tryall_addr a[BOOK_MAX_ADDRS];
+    uint8_t reserved[1024 - 24 - BOOK_NAME_MAX - BOOK_MAX_ADDRS * sizeof(struct tryall_addr)];
+};
+
+_Static_assert(sizeof(struct hist_book) == 1024, "a shared book entry is 1024 bytes");
+
+/* The regions of the file, in order, and its whole size. */
+#define HIST_SLOTS_AT  sizeof(struct hist_header)
+#define HIST_FILTER_AT (HIST_SLOTS_AT + (size_t)HIST_SLOTS * sizeof(struct hist_slot))
+#define HIST_BOOK_AT   (HIST_FILTER_AT + HIST_FILTER_BYTES)
+#define HIST_FILE_SIZE (HIST_BOOK_AT + (size_t)HIST_BOOK_ENTRIES * sizeof(struct hist_book))
+
+/* Fill entry e from list l (its seq untouched), and check a copy of one:
+ * whole, sane, not expired at now_ms. */
+void hist_book_fill(struct hist_book *e, const struct tryall_list *l, uint64_t now_ms);
+int hist_book_valid(const struct hist_book *e, uint64_t now_ms);
+int hist_book_has(const struct hist_book *e, const struct tryall_addr *a);
+void hist_book_to_list(const struct hist_book *e, struct tryall_list *out);
+
+/* The filter bit of an address: byte index, and the mask in it. */
+unsigned hist_filter_bit(const struct tryall_addr *a, uint8_t *mask);
 
 void hist_header_init(struct hist_header *h, uint64_t network);
 /* Is this a header we wrote, for a file of file_size bytes? */

@@ -75,19 +75,27 @@ static int in(const uint8_t v4[4], uint32_t net, unsigned bits)
     return (a & mask) == (net & mask);
 }
 
-int nat64_allowed(const struct nat64_prefix *p, const uint8_t v4[4])
+int nat64_never(const uint8_t v4[4])
 {
     static const struct { uint32_t net; unsigned bits; } never[] = {
         { 0x00000000, 8 }, { 0x7f000000, 8 }, { 0xa9fe0000, 16 }, { 0xe0000000, 4 },
         { 0xf0000000, 4 },
-    }, not_global[] = {
+    };
+    for (unsigned i = 0; i < sizeof never / sizeof never[0]; i++)
+        if (in(v4, never[i].net, never[i].bits))
+            return 1;
+    return 0;
+}
+
+int nat64_allowed(const struct nat64_prefix *p, const uint8_t v4[4])
+{
+    static const struct { uint32_t net; unsigned bits; } not_global[] = {
         { 0x0a000000, 8 }, { 0x64400000, 10 }, { 0xac100000, 12 }, { 0xc0000000, 24 },
         { 0xc0000200, 24 }, { 0xc0586300, 24 }, { 0xc0a80000, 16 }, { 0xc6120000, 15 },
         { 0xc6336400, 24 }, { 0xcb007100, 24 },
     };
-    for (unsigned i = 0; i < sizeof never / sizeof never[0]; i++)
-        if (in(v4, never[i].net, never[i].bits))
-            return 0;
+    if (nat64_never(v4))
+        return 0;
     int wkp = p->len == 96 && memcmp(p->bytes, nat64_wkp.bytes, 12) == 0;
     for (unsigned i = 0; wkp && i < sizeof not_global / sizeof not_global[0]; i++)
         if (in(v4, not_global[i].net, not_global[i].bits))

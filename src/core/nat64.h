@@ -41,6 +41,10 @@ int nat64_from_wka(const uint8_t v6[16], struct nat64_prefix *p);
  * 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24). */
 int nat64_allowed(const struct nat64_prefix *p, const uint8_t v4[4]);
 
+/* Is v4 one that is never reached through NAT64, whatever the prefix
+ * (this host, this network, link-local, multicast, reserved, broadcast)? */
+int nat64_never(const uint8_t v4[4]);
+
 /* "64:ff9b::/96" into buf (at least 64 bytes). */
 const char *nat64_prefix_str(const struct nat64_prefix *p, char *buf, size_t len);
 

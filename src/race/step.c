@@ -114,6 +114,7 @@ static void take_news(struct race *r, uint64_t now_ms)
 void race_route_failed(struct race *r, unsigned i, int err)
 {
     if (r->nat64 != RACE64_OFF || r->bound || r->plan.order[i].family != AF_INET ||
+        nat64_never(r->plan.order[i].bytes) ||
         (err != ENETUNREACH && err != EHOSTUNREACH && err != EADDRNOTAVAIL) ||
         !tryall_config()->nat64)
         return;

@@ -16,7 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
+#include <sys/ioctl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -32,9 +32,10 @@
 
 static struct hist_header *map;     /* NULL: history off */
 static struct hist_slot *slots;
+static uint8_t *filter;             /* the shared book's address filter */
+static struct hist_book *books;
 static char path[PATH_MAX];
 static uint64_t network;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 uint64_t histfile_now_ms(void)
 {
@@ -46,15 +47,16 @@ uint64_t histfile_now_ms(void)
 /* ---- where ----------------------------------------------------------------- */
 
 /* A directory of the user's own, private (created so when missing). */
-static int own_dir(const char *dir)
+static int own_dir(const char *dir, int create)
 {
     struct stat st;
-    if (lstat(dir, &st) != 0 && (errno != ENOENT || mkdir(dir, 0700) != 0 || lstat(dir, &st) != 0))
+    if (lstat(dir, &st) != 0 &&
+        (errno != ENOENT || !create || mkdir(dir, 0700) != 0 || lstat(dir, &st) != 0))
         return -1;
     return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0 ? 0 : -1;
 }
 
-static int pick_path(void)
+static int pick_path(int create)
 {
     const char *cfg = tryall_config()->history;
     if (getauxval(AT_SECURE) || strcmp(cfg, "off") == 0)
@@ -72,13 +74,13 @@ static int pick_path(void)
         if (snprintf(cache, sizeof cache, "%s/.cache", home) >= (int)sizeof cache)
             return -1;
         struct stat st;
-        if (lstat(cache, &st) != 0 && mkdir(cache, 0700) != 0)
+        if (lstat(cache, &st) != 0 && (!create || mkdir(cache, 0700) != 0))
             return -1;
         snprintf(dir, sizeof dir, "%s/libtryall", cache);
     } else {
         return -1;
     }
-    if (own_dir(dir) != 0)
+    if (own_dir(dir, create) != 0)
         return -1;
     return snprintf(path, sizeof path, "%s/history", dir) < (int)sizeof path ? 0 : -1;
 }
@@ -94,47 +96,103 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
     return h ^ x;   /* order-free: each item hashed alone, then combined */
 }
 
-/* The default routes (destination all zeros, prefix 0): their next hop and
- * device only (the other fields, use and reference counts, move). v6: 1
- * for /proc/net/ipv6_route, else /proc/net/route. */
-static uint64_t default_routes(int v6, uint64_t h)
+/* Read a small /proc file into buf (NUL-terminated; what does not fit is
+ * left out). Plain system calls, no stdio: this may run in a signal handler
+ * (a handler's connect can be a process's first race). */
+static size_t slurp(const char *file, char *buf, size_t len)
 {
-    char line[512], dev[64], dst[40], hop[40];
-    unsigned plen;
-    FILE *f = fopen(v6 ? "/proc/net/ipv6_route" : "/proc/net/route", "re");
-    if (!f)
-        return h;
-    while (fgets(line, sizeof line, f)) {
-        int ok = v6 ? sscanf(line, "%39s %x %*s %*s %39s %*s %*s %*s %*s %63s", dst, &plen, hop, dev) == 4
-                    : sscanf(line, "%63s %39s %39s", dev, dst, hop) == 3 && (plen = 0, 1);
-        if (ok && plen == 0 && strspn(dst, "0") == strlen(dst)) {
-            h = mix(h, hop, strlen(hop));
-            h = mix(h, dev, strlen(dev));
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    size_t n = 0;
+    ssize_t r;
+    if (fd < 0)
+        return 0;
+    while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0)
+        n += (size_t)r;
+    real()->close(fd);
+    buf[n] = '\0';
+    return n;
+}
+
+/* The n-th whitespace-separated field of line (up to the newline), into out. */
+static int field(const char *line, unsigned n, char *out, size_t len)
+{
+    const char *p = line;
+    for (unsigned k = 0;; k++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '\n')
+            return -1;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != '\t' && *e != '\n')
+            e++;
+        if (k == n) {
+            size_t l = (size_t)(e - p) < len - 1 ? (size_t)(e - p) : len - 1;
+            memcpy(out, p, l);
+            out[l] = '\0';
+            return 0;
+        }
+        p = e;
+    }
+}
+
+static int all_zeros(const char *s)
+{
+    return *s && strspn(s, "0") == strlen(s);
+}
+
+/* Hash the lines of a /proc table: for /proc/net/route the default routes'
+ * gateway and device, for ipv6_route the default routes' next hop and
+ * device, for if_inet6 the global addresses (never the counters, which
+ * move). */
+static uint64_t table(const char *file, int kind, uint64_t h)
+{
+    char buf[8192], a[64], b[64], c[64];
+    slurp(file, buf, sizeof buf);
+    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (kind == 0 && field(line, 1, a, sizeof a) == 0 && all_zeros(a) &&
+            field(line, 2, b, sizeof b) == 0 && field(line, 0, c, sizeof c) == 0) {
+            h = mix(h, b, strlen(b));   /* route: Iface Destination Gateway */
+            h = mix(h, c, strlen(c));
+        } else if (kind == 1 && field(line, 0, a, sizeof a) == 0 && all_zeros(a) &&
+                   field(line, 1, b, sizeof b) == 0 && all_zeros(b) &&
+                   field(line, 4, b, sizeof b) == 0 && field(line, 9, c, sizeof c) == 0) {
+            h = mix(h, b, strlen(b));   /* ipv6_route: dst plen src plen hop ... dev */
+            h = mix(h, c, strlen(c));
+        } else if (kind == 2 && field(line, 0, a, sizeof a) == 0 &&
+                   field(line, 3, b, sizeof b) == 0 && strcmp(b, "20") != 0 &&
+                   field(line, 5, c, sizeof c) == 0 && strcmp(c, "lo") != 0) {
+            h = mix(h, a, strlen(a));   /* if_inet6: addr idx plen scope flags dev */
         }
     }
-    fclose(f);
     return h;
 }
 
-/* A hash of this host's global addresses and default routes. */
+/* The IPv4 addresses of the interfaces but loopback (SIOCGIFCONF). */
+static uint64_t ipv4_addresses(uint64_t h)
+{
+    struct ifreq req[64];
+    struct ifconf conf = { .ifc_len = sizeof req, .ifc_req = req };
+    int s = real()->socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return h;
+    if (ioctl(s, SIOCGIFCONF, &conf) == 0)
+        for (int i = 0; i < conf.ifc_len / (int)sizeof req[0]; i++) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)&req[i].ifr_addr;
+            if (in->sin_family == AF_INET && (ntohl(in->sin_addr.s_addr) >> 24) != 127)
+                h = mix(h, &in->sin_addr, 4);
+        }
+    real()->close(s);
+    return h;
+}
+
+/* A fingerprint of this host's network: its global addresses and default
+ * routes. */
 static uint64_t network_now(void)
 {
-    uint64_t h = 0;
-    struct ifaddrs *ifa, *i;
-    if (getifaddrs(&ifa) == 0) {
-        for (i = ifa; i; i = i->ifa_next) {
-            if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
-                continue;
-            if (i->ifa_addr->sa_family == AF_INET)
-                h = mix(h, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-            else if (i->ifa_addr->sa_family == AF_INET6 &&
-                     !IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
-                h = mix(h, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-        }
-        freeifaddrs(ifa);
-    }
-    h = default_routes(0, h);
-    h = default_routes(1, h);
+    uint64_t h = ipv4_addresses(0);
+    h = table("/proc/net/if_inet6", 2, h);
+    h = table("/proc/net/route", 0, h);
+    h = table("/proc/net/ipv6_route", 1, h);
     return h ? h : 1;
 }
 
@@ -188,10 +246,24 @@ static struct hist_header *map_checked(uint64_t net)
     return m;
 }
 
-static void open_once(void)
+static void set_map(struct hist_header *m)
 {
-    if (pick_path() != 0)
-        return;
+    slots = (struct hist_slot *)((char *)m + HIST_SLOTS_AT);
+    filter = (uint8_t *)m + HIST_FILTER_AT;
+    books = (struct hist_book *)((char *)m + HIST_BOOK_AT);
+    __atomic_store_n(&map, m, __ATOMIC_RELEASE);
+}
+
+/* Map the history file; with create 0 only one that is there already (a
+ * connect that only looks must not make files). 1 mapped, 0 not there
+ * (yet), -1 off. */
+static int open_file(int create)
+{
+    struct stat st;
+    if (pick_path(create) != 0)
+        return create ? -1 : 0;
+    if (!create && lstat(path, &st) != 0)
+        return 0;
     network = network_now();
     struct hist_header *m = map_checked(network);
     /* Missing: a fresh one (or the one another process made meanwhile).
@@ -202,18 +274,37 @@ static void open_once(void)
         m = map_checked(network);
     if (!m) {
         path[0] = '\0';
-        return;
+        return -1;
     }
-    slots = (struct hist_slot *)(m + 1);
-    __atomic_store_n(&map, m, __ATOMIC_RELEASE);
+    set_map(m);
+    return 1;
+}
+
+static int state;              /* 0 not mapped, 1 being opened, 2 mapped, 3 off (atomic) */
+static uint64_t next_look_ms;  /* not there: look again then (readers) */
+
+/* No pthread_once: a signal handler's connect may be the first race, and
+ * it must not wait on an open the thread it interrupted is in. While one
+ * thread opens, the others go without history. */
+static int ready(int create)
+{
+    int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE), zero = 0;
+    if (s == 2)
+        return 0;
+    if (s != 0 || (!create && histfile_now_ms() < __atomic_load_n(&next_look_ms, __ATOMIC_RELAXED)) ||
+        !__atomic_compare_exchange_n(&state, &zero, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return -1;
+    int saved = errno, rc = open_file(create);
+    errno = saved;
+    if (rc == 0)
+        __atomic_store_n(&next_look_ms, histfile_now_ms() + 1000u, __ATOMIC_RELAXED);
+    __atomic_store_n(&state, rc > 0 ? 2 : rc == 0 ? 0 : 3, __ATOMIC_RELEASE);
+    return rc > 0 ? 0 : -1;
 }
 
 int histfile_ready(void)
 {
-    int saved = errno;
-    pthread_once(&once, open_once);
-    errno = saved;
-    return __atomic_load_n(&map, __ATOMIC_ACQUIRE) ? 0 : -1;
+    return ready(1);
 }
 
 const char *histfile_path(void)
@@ -319,8 +410,99 @@ int histfile_clear(void)
     if (!m)
         return -1;
     struct hist_header *old = map;
-    slots = (struct hist_slot *)(m + 1);
-    __atomic_store_n(&map, m, __ATOMIC_RELEASE);
+    set_map(m);
     munmap(old, HIST_FILE_SIZE);
     return 0;
+}
+
+/* ---- the shared address book ------------------------------------------------ */
+
+/* A consistent copy of entry i: 0, or -1. */
+static int read_book(unsigned i, struct hist_book *out)
+{
+    uint64_t *dst = (uint64_t *)out, *src = (uint64_t *)&books[i];
+    uint32_t seq = __atomic_load_n(&books[i].seq, __ATOMIC_ACQUIRE);
+    if (seq & 1u)
+        return -1;
+    for (unsigned w = 0; w < sizeof *out / 8; w++)
+        dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return __atomic_load_n(&books[i].seq, __ATOMIC_RELAXED) == seq && out->seq == seq ? 0 : -1;
+}
+
+int histfile_book_ready(void)
+{
+    return ready(0) == 0;
+}
+
+int histfile_book_maybe(const struct tryall_addr *a)
+{
+    uint8_t mask;
+    if (ready(0) != 0)
+        return 0;
+    unsigned byte = hist_filter_bit(a, &mask);
+    return (__atomic_load_n(&filter[byte], __ATOMIC_RELAXED) & mask) != 0;
+}
+
+int histfile_book_find(const struct tryall_addr *a, struct tryall_list *out)
+{
+    uint64_t now = histfile_now_ms(), best = 0;
+    int found = 0;
+    if (!histfile_book_maybe(a))
+        return 0;
+    for (unsigned i = 0; i < HIST_BOOK_ENTRIES; i++) {
+        struct hist_book e;
+        /* A look in place first: only a likely entry is copied. */
+        uint32_t n = __atomic_load_n(&books[i].n, __ATOMIC_RELAXED);
+        if (n == 0 || n > BOOK_MAX_ADDRS || read_book(i, &e) != 0 || !hist_book_valid(&e, now) ||
+            !hist_book_has(&e, a) || e.when_ms < best)
+            continue;
+        hist_book_to_list(&e, out);
+        best = e.when_ms;
+        found = 1;
+    }
+    return found;
+}
+
+/* The entry for a list: its name's, else an empty or expired one, else the
+ * oldest. */
+static unsigned book_place(const struct tryall_list *l, uint64_t now)
+{
+    unsigned best = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (unsigned i = 0; i < HIST_BOOK_ENTRIES; i++) {
+        struct hist_book e;
+        if (read_book(i, &e) != 0 || !hist_book_valid(&e, now))
+            return i;
+        if (strncmp(e.name, l->name, sizeof e.name) == 0)
+            return i;
+        if (e.when_ms < oldest)
+            oldest = e.when_ms, best = i;
+    }
+    return best;
+}
+
+void histfile_book_put(const struct tryall_list *l)
+{
+    if (l->n == 0 || ready(1) != 0)
+        return;
+    uint64_t now = histfile_now_ms();
+    unsigned i = book_place(l, now);
+    uint32_t seq = __atomic_load_n(&books[i].seq, __ATOMIC_ACQUIRE);
+    if ((seq & 1u) || !__atomic_compare_exchange_n(&books[i].seq, &seq, seq + 1, 0,
+                                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return;   /* another writer in it: skip */
+    struct hist_book e;
+    e.seq = seq + 1;
+    hist_book_fill(&e, l, now);
+    uint64_t *w = (uint64_t *)&e, *dst = (uint64_t *)&books[i];
+    for (unsigned k = 1; k < sizeof e / 8; k++)   /* word 0 holds seq and check */
+        __atomic_store_n(&dst[k], w[k], __ATOMIC_RELAXED);
+    __atomic_store_n(&books[i].check, e.check, __ATOMIC_RELAXED);
+    __atomic_store_n(&books[i].seq, seq + 2, __ATOMIC_RELEASE);
+    for (unsigned k = 0; k < e.n; k++) {
+        uint8_t mask;
+        unsigned byte = hist_filter_bit(&e.a[k], &mask);
+        __atomic_fetch_or(&filter[byte], mask, __ATOMIC_RELAXED);
+    }
 }

@@ -31,6 +31,15 @@ const char *histfile_path(void);
 /* Every valid slot, for the operators' listing; returns how many. */
 unsigned histfile_each(void (*fn)(const struct hist_slot *s, void *arg), void *arg);
 
+/* The shared address book (lists any process of the user remembered).
+ * maybe: a cheap filter test (maps an existing file on first use, never
+ * makes one); find: the newest unexpired list holding a, 1, or 0; put:
+ * remember a list for the other processes. */
+int histfile_book_ready(void);
+int histfile_book_maybe(const struct tryall_addr *a);
+int histfile_book_find(const struct tryall_addr *a, struct tryall_list *out);
+void histfile_book_put(const struct tryall_list *l);
+
 /* Forget everything (a fresh file in place of the old). 0, or -1. */
 int histfile_clear(void);
 

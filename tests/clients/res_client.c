@@ -17,6 +17,9 @@
  *                non-blocking connect, then that wait for writability)
  *   -6           an AF_INET6 socket with IPV6_V6ONLY set (Ruby's way), for
  *                an IPv6 first address
+ *   -P           resolve in a child process and pass the first address to
+ *                the parent over a pipe (a well-known text browser does
+ *                so): the parent, which never resolved, connects
  *   -F           fork right after resolving (libtryall's background lookup
  *                still under way): the child resolves again and connects,
  *                the parent waits for it ("child exit N") and then connects
@@ -174,6 +177,28 @@ static int do_connect(const struct target *t, const char *wait, int v6only)
     return 0;
 }
 
+static int resolve(const char *how, const char *host, const char *port, struct target *t);
+
+/* -P: the child resolves and writes the target to the pipe. */
+static int resolve_in_child(const char *how, const char *host, const char *port, struct target *t)
+{
+    int p[2], st = 0;
+    if (pipe(p) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        int rc = resolve(how, host, port, t);
+        fflush(stdout);
+        _exit(rc == 0 && write(p[1], t, sizeof *t) == (ssize_t)sizeof *t ? 0 : 2);
+    }
+    close(p[1]);
+    ssize_t n = read(p[0], t, sizeof *t);
+    close(p[0]);
+    waitpid(pid, &st, 0);
+    return n == (ssize_t)sizeof *t ? 0 : -1;
+}
+
 static int resolve(const char *how, const char *host, const char *port, struct target *t)
 {
     long t0 = now_ms();
@@ -186,8 +211,8 @@ static int resolve(const char *how, const char *host, const char *port, struct t
 int main(int argc, char **argv)
 {
     const char *how = "gai", *wait = "block";
-    int c, v6only = 0, forks = 0;
-    while ((c = getopt(argc, argv, "r:w:6F")) != -1) {
+    int c, v6only = 0, forks = 0, child = 0;
+    while ((c = getopt(argc, argv, "r:w:6FP")) != -1) {
         if (c == 'r')
             how = optarg;
         else if (c == 'w')
@@ -196,6 +221,8 @@ int main(int argc, char **argv)
             v6only = 1;
         else if (c == 'F')
             forks = 1;
+        else if (c == 'P')
+            child = 1;
         else
             return 2;
     }
@@ -204,7 +231,7 @@ int main(int argc, char **argv)
         return 2;
     }
     struct target t;
-    if (resolve(how, argv[optind], argv[optind + 1], &t) != 0)
+    if ((child ? resolve_in_child : resolve)(how, argv[optind], argv[optind + 1], &t) != 0)
         return 2;
     fflush(stdout);
     if (forks) {
