@@ -20,6 +20,7 @@ setup() {
   SEED=$ROOT/build/tools/histseed
   [ -x "$SEED" ] || { echo "$SEED missing: run make tools" >&2; return 1; }
   H=$BATS_TEST_TMPDIR/history
+  SIZE=$("$SEED" size)
   SHIM=(env LD_PRELOAD="$LIB" TRYALL_DELAY_MS=250 TRYALL_HISTORY="$H")
 }
 
@@ -149,7 +150,7 @@ twice() {   # SCEN CMD...
     seed bh6 set 127.0.0.2 8080 connected
     case $kind in
     truncated) truncate -s 1000 "$H" ;;
-    random) head -c 131136 /dev/urandom >"$H" ;;
+    random) head -c "$SIZE" /dev/urandom >"$H" ;;
     huge) truncate -s 50M "$H" ;;
     owner) chown 65534 "$H" ;;
     mode) chmod 0666 "$H" ;;
@@ -160,7 +161,7 @@ twice() {   # SCEN CMD...
     run env TRYALL_HISTORY="$H" "$SEED" check
     echo "# $kind: $output"
     [ "$status" = 0 ]
-    [ "$(stat -c '%u %a %s' "$H")" = "0 600 131136" ]
+    [ "$(stat -c '%u %a %s' "$H")" = "0 600 $SIZE" ]
   done
 }
 
@@ -183,7 +184,7 @@ twice() {   # SCEN CMD...
   run_in_ns bh6 env LD_PRELOAD="$LIB" TRYALL_DELAY_MS=250 XDG_RUNTIME_DIR="$x" "$C/naive_gai" bh6 8080
   assert_status 0
   [ "$(stat -c '%a' "$x/libtryall")" = 700 ]
-  [ "$(stat -c '%a %s' "$x/libtryall/history")" = "600 131136" ]
+  [ "$(stat -c '%a %s' "$x/libtryall/history")" = "600 $SIZE" ]
 }
 
 @test "the address book is shared: a program that resolves in a helper process races its connects" {

@@ -5,6 +5,7 @@
  *                                    refused, unreachable, timedout,
  *                                    abandoned; connected with srtt 1 ms)
  *   histseed get ADDR PORT           print "OUTCOME VERDICT" for it
+ *   histseed size                    print the file's size in bytes
  *   histseed check                   validate the whole file: the header,
  *                                    every slot's checksum; prints "ok N"
  *                                    (N destinations) or "BAD ..." (exit 1)
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
 {
     const char *path = getenv("TRYALL_HISTORY");
     struct tryall_addr a;
+    if (argc == 2 && !strcmp(argv[1], "size"))
+        return printf("%zu\n", (size_t)HIST_FILE_SIZE) < 0;
     if (!path || argc < 2)
         return fprintf(stderr, "usage: TRYALL_HISTORY=FILE histseed set|get|check ...\n"), 2;
     if (!strcmp(argv[1], "check"))
