@@ -99,6 +99,24 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
+# ---- memory across runs: the second run of the same client, one history file
+# (issue 13): the first run learns the dead addresses, the second is timed.
+run_h() {   # MODE SCEN
+  local mode=$1 scen=$2 hf line k
+  hf=$(mktemp -u "${TMPDIR:-/tmp}/tryall-bench-hist.XXXXXX")
+  for k in 1 2; do
+    line=$(timeout -k 1 6 env LD_PRELOAD="$lib" TRYALL_DELAY_MS="$delay" TRYALL_HISTORY="$hf" \
+           "$bin/tconn" -m "$mode" -c 3000 "$scen" $port 2>&1 | tail -n 1)
+  done
+  emit "conn $gai $mode $scen hist2 ${line:-error no output}"
+  rm -f "$hf"
+}
+for ((r = 1; r <= rounds; r++)); do
+  for s in $scens; do
+    case $s in single|refused*|bh*) for m in block epoll; do run_h $m "$s"; done ;; esac
+  done
+done
+
 # ---- time to connect: clients that race by themselves (reference) --------
 refs=(asyncio)
 [ $have_node = 1 ] && refs+=(node)

@@ -106,7 +106,7 @@ static size_t slurp(const char *file, char *buf, size_t len)
     ssize_t r;
     if (fd < 0)
         return 0;
-    while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0)
+    while (n + 1 < len && (r = real()->read(fd, buf + n, len - 1 - n)) > 0)
         n += (size_t)r;
     real()->close(fd);
     buf[n] = '\0';
