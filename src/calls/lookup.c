@@ -93,7 +93,6 @@ struct gjob {
 };
 
 struct gather {
-    pthread_mutex_t mu;
     pthread_cond_t cv;
     int refs;
     int answered;                  /* the app has its answer: the rest is late */
@@ -108,15 +107,44 @@ struct gather {
     char *node, *service;
 };
 
+/* One leaf lock for every gather (its fields, its reference count); never
+ * held while taking another of our locks or while a lookup runs. */
+static pthread_mutex_t gather_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* fork(): taken before, so that the child never inherits it held (its
+ * gathers' threads are not in the child; the lock starts free there). */
+static void gather_prepare(void)
+{
+    pthread_mutex_lock(&gather_lock);
+}
+
+static void gather_parent(void)
+{
+    pthread_mutex_unlock(&gather_lock);
+}
+
+static void gather_child(void)
+{
+    pthread_mutex_init(&gather_lock, NULL);
+}
+
+__attribute__((constructor)) static void gather_init(void)
+{
+    pthread_atfork(gather_prepare, gather_parent, gather_child);
+}
+
+/* Drop one reference (the last one out, and only it, destroys g). */
 static void unref(struct gather *g)
 {
-    if (__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) != 0)
+    pthread_mutex_lock(&gather_lock);
+    int last = --g->refs == 0;
+    pthread_mutex_unlock(&gather_lock);
+    if (!last)
         return;
     for (int i = 0; i < G_N; i++)
         if (g->res[i])
             freeaddrinfo(g->res[i]);
     pthread_cond_destroy(&g->cv);
-    pthread_mutex_destroy(&g->mu);
     free(g->node);
     free(g->service);
     free(g);
@@ -131,11 +159,11 @@ static void gather_job(void *arg)
     struct addrinfo *res = NULL;
     int rc = real()->getaddrinfo(g->node, g->service, &hints, &res);
     int err = errno;
-    pthread_mutex_lock(&g->mu);
+    pthread_mutex_lock(&gather_lock);
     if (g->answered) {
         /* Late: the app has its answer; what this one knows goes to the
          * book (AF_UNSPEC's is the last word), and the race for the name. */
-        pthread_mutex_unlock(&g->mu);
+        pthread_mutex_unlock(&gather_lock);
         if (rc == 0 || j->which == G_ALL)
             to_book(g->node, rc, res, ADDR_FROM_LATE, j->which == G_ALL);
         if (rc == 0)
@@ -151,7 +179,7 @@ static void gather_job(void *arg)
         if (g->done[G_V4] && g->done[G_V6] && !g->families_done_ms)
             g->families_done_ms = now;
         pthread_cond_signal(&g->cv);
-        pthread_mutex_unlock(&g->mu);
+        pthread_mutex_unlock(&gather_lock);
     }
     unref(g);
 }
@@ -184,12 +212,12 @@ static uint64_t give_up_at(const struct gather *g, unsigned delay)
 static void split(struct gather *g)
 {
     struct worker_job jobs[2] = { { gather_job, &g->jobs[G_V4] }, { gather_job, &g->jobs[G_V6] } };
-    __atomic_add_fetch(&g->refs, 2, __ATOMIC_ACQ_REL);
+    g->refs += 2;   /* lock held */
     if (worker_submit(jobs, 2, 1) == 0) {
         g->split = 1;
         return;
     }
-    __atomic_sub_fetch(&g->refs, 2, __ATOMIC_ACQ_REL);   /* ours and the app's stay: never 0 */
+    g->refs -= 2;   /* the app's and AF_UNSPEC's stay: never 0 */
     g->split = -1;
 }
 
@@ -206,7 +234,7 @@ static void abandon(void *arg)
 {
     struct gather *g = arg;
     g->answered = 1;
-    pthread_mutex_unlock(&g->mu);
+    pthread_mutex_unlock(&gather_lock);
     unref(g);
 }
 
@@ -232,7 +260,7 @@ static int await(struct gather *g, unsigned delay, struct addrinfo **res, int *r
             break;
         }
         if (!at) {
-            pthread_cond_wait(&g->cv, &g->mu);
+            pthread_cond_wait(&g->cv, &gather_lock);
             continue;
         }
         struct timespec ts;
@@ -240,7 +268,7 @@ static int await(struct gather *g, unsigned delay, struct addrinfo **res, int *r
         uint64_t ns = (uint64_t)ts.tv_nsec + (at - now) * 1000000u;
         ts.tv_sec += (time_t)(ns / 1000000000u);
         ts.tv_nsec = (long)(ns % 1000000000u);
-        pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+        pthread_cond_timedwait(&g->cv, &gather_lock, &ts);
     }
     g->answered = 1;
     pthread_cleanup_pop(0);
@@ -266,7 +294,6 @@ static struct gather *gather_new(const char *node, const char *service,
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&g->cv, &ca);
     pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&g->mu, NULL);
     if (hints)
         g->hints = *hints;
     g->hints.ai_addr = NULL;
@@ -295,10 +322,10 @@ int lookup_unspec(const char *node, const char *service, const struct addrinfo *
         return -1;
     }
     int saved = errno;
-    pthread_mutex_lock(&g->mu);
+    pthread_mutex_lock(&gather_lock);
     int early = await(g, delay, res, rc);
     int e = early ? saved : errno;   /* libc's errno with libc's answer */
-    pthread_mutex_unlock(&g->mu);
+    pthread_mutex_unlock(&gather_lock);
     if (*rc == 0 && *res)
         resolve_note_answer(node, *res, early);
     unref(g);

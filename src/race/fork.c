@@ -40,7 +40,7 @@ static void parent(void)
 
 static void child(void)
 {
-    usermem_forget_pid();
+    usermem_init();   /* one thread in the child: written before any other can read */
     worker_fork(TLOCK_FORK_CHILD);
     prefix_fork(TLOCK_FORK_CHILD);
     log_fork(TLOCK_FORK_CHILD);

@@ -6,9 +6,11 @@
  * Must never do anything that can fail visibly or block. */
 #include "core/config.h"
 #include "sys/real.h"
+#include "sys/usermem.h"
 
 __attribute__((constructor)) static void tryall_init(void)
 {
     real_bind();
+    usermem_init();
     tryall_config();
 }

@@ -47,9 +47,11 @@ static int on_callers_stack(const void *p, size_t n)
     return c > lo && c + n > c && c + n <= lo + 256 * 1024;
 }
 
-void usermem_forget_pid(void)
+/* Learnt at load time (sys/init.c) and in a fork child (race/fork.c),
+ * when one thread runs: no thread ever writes it while another reads. */
+void usermem_init(void)
 {
-    self = 0;
+    self = getpid();
 }
 
 int usermem_readable(const void *src, size_t n)
@@ -73,10 +75,8 @@ int usermem_readable(const void *src, size_t n)
         return 0;   /* over 256 KiB: not proven (too big to look at here) */
     int saved = errno;
     pid_t pid = __atomic_load_n(&self, __ATOMIC_RELAXED);
-    if (!pid) {
-        pid = getpid();
-        __atomic_store_n(&self, pid, __ATOMIC_RELAXED);
-    }
+    if (!pid)
+        pid = getpid();   /* before load-time init (another library's constructor) */
     ssize_t got = process_vm_readv(pid, local, (unsigned long)k, &remote, 1, 0);
     int ok = got == (ssize_t)n || (got < 0 && (errno == ENOSYS || errno == EPERM));
     if (got == (ssize_t)n)
@@ -98,10 +98,8 @@ int usermem_copy(void *dst, const void *src, size_t n)
     }
     int saved = errno;
     pid_t pid = __atomic_load_n(&self, __ATOMIC_RELAXED);
-    if (!pid) {
-        pid = getpid();
-        __atomic_store_n(&self, pid, __ATOMIC_RELAXED);
-    }
+    if (!pid)
+        pid = getpid();   /* before load-time init (another library's constructor) */
     struct iovec local = { dst, n }, remote = { (void *)src, n };
     ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
     int rc = 0;

@@ -15,7 +15,7 @@ int usermem_copy(void *dst, const void *src, size_t n);
  * 1, the caller may read the range directly. */
 int usermem_readable(const void *src, size_t n);
 
-/* A fork child must forget the cached pid (fork.c). */
-void usermem_forget_pid(void);
+/* Learn this process's pid: at load time, and in a fork child (fork.c). */
+void usermem_init(void);
 
 #endif
