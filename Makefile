@@ -102,6 +102,36 @@ tools: $(TOOLBIN)
 $(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:
 	mkdir -p $@
 
+# ---- tryall-tool: `tryall-run --explain` / `--history` (tools/, docs/history.md) ----
+# Not part of the library: the pure core and the history file's code linked
+# as the unit tests link them. Built next to the wrapper (the wrapper finds
+# it there), installed in $(LIBDIR)/libtryall/ (the wrapper finds it there).
+TTOOLSRC  := $(filter-out tools/tryall-tool.c,$(wildcard tools/*.c))
+TTOOLLINK := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/real.c
+TTOOLDIR  := $(LIBDIR)/libtryall
+
+.PHONY: install-tool uninstall-tool
+all: $(B)/tryall-tool
+install: install-tool
+uninstall: uninstall-tool
+
+$(B)/tryall-tool: tools/tryall-tool.c $(TTOOLSRC) $(TTOOLLINK) $(wildcard tools/*.h) $(HDR) | $(B)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -pthread -o $@ $(filter %.c,$^) -ldl -pthread
+
+# Its unit tests (tests/test_tool_*.c); the agreement test also links the
+# library's own race_history_order (race/history.c).
+$(B)/tests/test_tool_%: tests/test_tool_%.c $(TTOOLSRC) $(TTOOLLINK) $(wildcard tools/*.h) $(HDR) | $(B)/tests
+	$(CC) $(BASEFLAGS) -Itools $(CFLAGS) -pthread -o $@ $(filter %.c,$^) -lcmocka -ldl -pthread
+$(B)/tests/test_tool_agree: src/race/history.c
+
+install-tool: $(B)/tryall-tool
+	install -d $(DESTDIR)$(TTOOLDIR)
+	install -m 755 $(B)/tryall-tool $(DESTDIR)$(TTOOLDIR)/tryall-tool
+
+uninstall-tool:
+	rm -f $(DESTDIR)$(TTOOLDIR)/tryall-tool
+	-rmdir $(DESTDIR)$(TTOOLDIR) 2>/dev/null
+
 check: check-layers check-unit check-bats
 
 # The floors: no object outside hooks/ names an interposed function (it must
