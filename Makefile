@@ -8,11 +8,14 @@ DESTDIR   ?=
 BINDIR    := $(PREFIX)/bin
 LIBDIR    := $(PREFIX)/lib
 DOCDIR    := $(PREFIX)/share/doc/libtryall
+# The config file's path is fixed at build time (libtryall.conf(5)).
+SYSCONFDIR ?= /etc
+CONF      ?= $(SYSCONFDIR)/libtryall.conf
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASEFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -DTRYALL_CONF_PATH='"$(CONF)"'
 LIBFLAGS  := -fPIC -fvisibility=hidden -pthread
 LDLIBS    := -ldl -pthread
 
@@ -27,11 +30,12 @@ ifeq ($(DEBUG),1)
 BASEFLAGS += -DTRYALL_CHECKS
 endif
 # What the unit tests of the pure core link: core/ and the bottom of sys/.
-CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/real.c
+CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/real.c \
+             src/sys/settings.c
 # The race floor, for the unit tests that drive it through a fake kernel
 # (tests/fake/: a real-symbol table of its own, so no real.c).
 RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c \
-             src/sys/pool.c src/sys/usermem.c src/sys/worker.c
+             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/settings.c
 FAKESRC   := $(wildcard tests/fake/*.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))

@@ -99,7 +99,7 @@ static int open_log(const char *path)
 
 static void emit(const char *line, size_t len)
 {
-    const char *path = tryall_config()->log_file;
+    const char *path = tryall_config()->log_to == TRYALL_LOG_TO_FILE ? tryall_config()->log_file : "";
     if (tlock_take(&lock, &held) != 0)
         return;   /* a handler interrupted a log write on this thread: drop the line */
     int fd = path[0] ? open_log(path) : 2;
