@@ -31,11 +31,11 @@ BASEFLAGS += -DTRYALL_CHECKS
 endif
 # What the unit tests of the pure core link: core/ and the bottom of sys/.
 CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/real.c \
-             src/sys/settings.c
+             src/sys/settings.c src/sys/logout.c
 # The race floor, for the unit tests that drive it through a fake kernel
 # (tests/fake/: a real-symbol table of its own, so no real.c).
 RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c \
-             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/settings.c
+             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/settings.c src/sys/logout.c
 FAKESRC   := $(wildcard tests/fake/*.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))

@@ -50,10 +50,18 @@ static void settle_lost(struct race *r, int error, uint64_t now_ms)
     if (r->in_table)
         fdt_lost++;
     epset_race_over(r);
-    if (log_on(TRYALL_LOG_FAIL))
-        log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
-                 r->fd, r->name, r->port, r->plan.n, (unsigned long long)(now_ms - r->t0_ms),
-                 strerror(error));
+    if (log_on(TRYALL_LOG_FAIL)) {
+        struct tryall_event ev = TRYALL_EVENT_NONE;
+        ev.event = "lost";
+        ev.fd = r->fd;
+        ev.host = r->name;
+        ev.port = r->port;
+        ev.addresses = r->plan.n;
+        ev.error = error;
+        ev.ms = (long long)(now_ms - r->t0_ms);
+        log_event(TRYALL_LOG_FAIL, &ev, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
+                  r->fd, r->name, r->port, r->plan.n, (unsigned long long)ev.ms, strerror(error));
+    }
 }
 
 /* More addresses were on their way (completion, a late answer): those the
@@ -67,10 +75,18 @@ static void take_news(struct race *r, uint64_t now_ms)
     }
     unsigned joined = plan_add(&r->plan, list.a, list.n, r->only_family);
     plan_set_pending(&r->plan, list.pending);
-    if (joined && log_on(TRYALL_LOG_FAIL))
-        log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: %u more address%s joined the race (%s)", r->fd,
-                 r->name, r->port, joined, joined == 1 ? "" : "es",
-                 addr_origin_name(r->plan.order[r->plan.n - 1].origin));
+    if (joined && log_on(TRYALL_LOG_FAIL)) {
+        struct tryall_event ev = TRYALL_EVENT_NONE;
+        ev.event = "joined";
+        ev.fd = r->fd;
+        ev.host = r->name;
+        ev.port = r->port;
+        ev.addresses = joined;
+        ev.origin = addr_origin_name(r->plan.order[r->plan.n - 1].origin);
+        ev.ms = (long long)(now_ms - r->t0_ms);
+        log_event(TRYALL_LOG_FAIL, &ev, "fd %d %s port %u: %u more address%s joined the race (%s)",
+                  r->fd, r->name, r->port, joined, joined == 1 ? "" : "es", ev.origin);
+    }
 }
 
 int64_t race_advance(struct race *r, uint64_t now_ms)
