@@ -8,6 +8,7 @@ DESTDIR   ?=
 BINDIR    := $(PREFIX)/bin
 LIBDIR    := $(PREFIX)/lib
 DOCDIR    := $(PREFIX)/share/doc/libtryall
+MANDIR    := $(PREFIX)/share/man
 # The config file's path is fixed at build time (libtryall.conf(5)).
 SYSCONFDIR ?= /etc
 CONF      ?= $(SYSCONFDIR)/libtryall.conf
@@ -89,7 +90,7 @@ tools: $(TOOLBIN)
 $(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:
 	mkdir -p $@
 
-check: check-layers check-unit check-bats
+check: check-layers check-unit check-man check-bats
 
 # The floors: no object outside hooks/ names an interposed function (it must
 # go through the real-symbol table), and no file includes a header of a
@@ -117,10 +118,36 @@ install: all
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' src/tryall-run.in > $(DESTDIR)$(BINDIR)/tryall-run
 	chmod 755 $(DESTDIR)$(BINDIR)/tryall-run
 	install -m 644 README docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(MAKE) --no-print-directory install-man
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libtryall.so $(DESTDIR)$(BINDIR)/tryall-run
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/tryall-run.1 $(DESTDIR)$(MANDIR)/man7/libtryall.7 \
+	      $(DESTDIR)$(MANDIR)/man5/libtryall.conf.5
+
+# ---- operators: man pages, the example config file (man/, docs/) ----
+# Plain man(7)/mdoc(7) files, no generator. check-man lints them with groff
+# (-ww: every warning) and, when installed, mandoc -T lint.
+MANPAGES  := man/tryall-run.1 man/libtryall.7 man/libtryall.conf.5
+CONFEXAMPLE := docs/libtryall.conf.example
+
+.PHONY: install-man check-man
+
+install-man:
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/examples/libtryall.conf
+
+check-man:
+	@rc=0; for m in $(MANPAGES); do \
+	  out=$$(LC_ALL=C.UTF-8 groff -ww -z -mandoc -Tutf8 $$m 2>&1); \
+	  if [ -n "$$out" ]; then echo "groff -ww $$m:"; echo "$$out"; rc=1; fi; \
+	  if command -v mandoc >/dev/null; then \
+	    mandoc -T lint -W warning $$m || rc=1; fi; \
+	done; [ $$rc -eq 0 ] && echo "check-man: ok ($(MANPAGES))"; exit $$rc
 
 clean:
 	rm -rf $(B)

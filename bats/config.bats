@@ -154,3 +154,22 @@ run_conf() {
   assert_within 1000
   grep -q "attempt 2 won" "$W/out/env.log"
 }
+
+@test "the example config file and the man page's example parse without a warning" {
+  local example=$BATS_TEST_DIRNAME/../docs/libtryall.conf.example
+  local page=$BATS_TEST_DIRNAME/../man/libtryall.conf.5
+  # the example with every setting uncommented, and the man page's EXAMPLES block
+  sed -E 's/^# ([a-z_]+ = [^ ]+).*/\1/; s/^# (\[program .*\]|off)$/\1/' "$example" >"$T/uncommented"
+  grep -c ' = ' "$T/uncommented" | grep -qv '^0$'
+  sed -n '/^\.Sh EXAMPLES/,/^\.Ed/p' "$page" | sed '1,2d;$d' >"$T/from-page"
+  grep -q '^\[program sshd\]$' "$T/from-page"
+  local f
+  for f in "$example" "$T/uncommented" "$T/from-page"; do
+    rm -f "$T/log"
+    run_conf refused6 "$(cat "$f")" env LD_PRELOAD="$LIB" TRYALL_LOG=trace TRYALL_LOG_TO="file:$T/log" \
+      "$C/naive_gai" refused6 8080
+    assert_status 0
+    grep -q failed "$T/log"    # something was logged: warnings would have come first
+    ! grep warning "$T/log" || { echo "in $f"; return 1; }
+  done
+}
