@@ -72,14 +72,23 @@ static int adopt(struct ours *o, int fd)
     return fd;
 }
 
-void log_out_init(void)
+/* Lock held. */
+static void note_stderr(void)
 {
-    if (__atomic_load_n(&err2_known, __ATOMIC_ACQUIRE))
-        return;
     struct stat st;
+    if (err2_known)
+        return;
     if (fstat(2, &st) == 0)
         err2 = (struct ours){ 2, st.st_dev, st.st_ino };
-    __atomic_store_n(&err2_known, 1, __ATOMIC_RELEASE);
+    err2_known = 1;
+}
+
+void log_out_init(void)
+{
+    if (tlock_take(&lock, &held) != 0)
+        return;
+    note_stderr();
+    tlock_drop(&lock, &held);
 }
 
 /* The log file, opened O_APPEND|O_NOFOLLOW (and never created by a set-uid
@@ -119,9 +128,9 @@ static void to_syslog(char *line, size_t len, int severity, int json)
 void log_out(char *line, size_t len, int severity, int json)
 {
     const struct tryall_config *c = tryall_config();
-    log_out_init();
     if (tlock_take(&lock, &held) != 0)
         return;   /* a handler interrupted a log write on this thread: drop the line */
+    note_stderr();   /* normally done at load time (log_out_init) */
     if (c->log_to == TRYALL_LOG_TO_SYSLOG) {
         to_syslog(line, len, severity, json);
     } else {
