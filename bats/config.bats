@@ -148,6 +148,12 @@ run_conf() {
   [ ! -e "$W/out/env.log" ] || { echo "TRYALL_LOG_FILE from the environment was used"; return 1; }
   grep -q "attempt 2 won" "$W/out/file.log"
 
+  # a log file that does not exist is not created by a set-uid program
+  local missing="delay_ms = 1500"$'\n'"log = trace"$'\n'"log_to = file:$W/out/missing.log"$'\n'
+  run_in_ns bh6 bash -c "$inner" x "$SYSETC" "$T" "$missing" "$W" "$W/suid" bh6 8080
+  assert_status 0
+  [ ! -e "$W/out/missing.log" ] || { echo "a set-uid program created its log file"; return 1; }
+
   # the control: the same program without the set-uid bit uses the environment
   run_in_ns bh6 bash -c "$inner" x "$SYSETC" "$T" "$conf" "$W" "$W/plain" bh6 8080
   assert_status 0
