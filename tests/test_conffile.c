@@ -13,7 +13,7 @@
  * the layers: defaults < file < matching rules < environment, and a set-uid
  * process (no getter) reading only the file; TRYALL_LOG_TO and
  * TRYALL_LOG_FILE together; config_file_has_rules; errno kept; the warning
- * buffer never overrun. */
+ * buffer never overrun; 3000 random files keep every setting in range. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -506,6 +506,53 @@ static void test_errno_and_warn_bounds(void **state)
     }
 }
 
+/* Random files made of the syntax's own pieces and random bytes: whatever
+ * the file holds, every setting stays within its range and the warnings a
+ * NUL-terminated string of whole lines (ASan/UBSan builds check the rest). */
+static void test_random_files(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "delay_ms", "log", "log_to", "log_format", "disable", "complete", "resolve_delay_ms",
+        "log_file", " = ", "=", "\n", "\r\n", "[program ", "]", "[", "off", "#", "*", "/",
+        "file:/x", "syslog", "stderr", "json", "trace", "fail", "0", "1", "250", "99999", "-1",
+        " ", "\t", "curl", "/usr/bin/*", "?", "[a-z]",
+    };
+    static char text[8192];
+    unsigned seed = 2024;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 0;
+        while (n < sizeof text - 64) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 8;
+            if (r % 11 == 0) {
+                text[n++] = (char)(r >> 8);   /* any byte, NUL included */
+            } else {
+                const char *p = pieces[r % (sizeof pieces / sizeof pieces[0])];
+                memcpy(text + n, p, strlen(p));
+                n += strlen(p);
+            }
+            if (r % 97 == 0)
+                break;
+        }
+        struct tryall_config c;
+        char w[512];
+        memset(w, 'W', sizeof w);
+        w[0] = '\0';
+        config_build(&c, text, n, CONF, round % 2 ? "/usr/bin/curl" : NULL, NULL, w, sizeof w);
+        assert_non_null(memchr(w, '\0', sizeof w));
+        assert_true(c.delay_ms >= TRYALL_DELAY_MIN && c.delay_ms <= TRYALL_DELAY_MAX);
+        assert_true(c.resolve_delay_ms <= TRYALL_RESOLVE_DELAY_MAX);
+        assert_true(c.log_level >= TRYALL_LOG_QUIET && c.log_level <= TRYALL_LOG_TRACE);
+        assert_true(c.log_to >= TRYALL_LOG_TO_STDERR && c.log_to <= TRYALL_LOG_TO_SYSLOG);
+        assert_true(c.log_format == TRYALL_LOG_TEXT || c.log_format == TRYALL_LOG_JSON);
+        assert_true(c.disabled == 0 || c.disabled == 1);
+        assert_true(c.complete == 0 || c.complete == 1);
+        assert_non_null(memchr(c.log_file, '\0', sizeof c.log_file));
+        assert_true((c.log_to == TRYALL_LOG_TO_FILE) == (c.log_file[0] != '\0'));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_secure_reads_only_the_file),
         cmocka_unit_test(test_log_to_and_log_file),
         cmocka_unit_test(test_errno_and_warn_bounds),
+        cmocka_unit_test(test_random_files),
     };
     return cmocka_run_group_tests_name("conffile", tests, NULL, NULL);
 }
