@@ -16,8 +16,11 @@ CONF      ?= $(SYSCONFDIR)/libtryall.conf
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASEFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -DTRYALL_CONF_PATH='"$(CONF)"'
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
 LIBFLAGS  := -fPIC -fvisibility=hidden -pthread
+# The config file's path goes into the library only: the unit tests, built
+# without it, read no config file (src/sys/settings.h).
+LIBFLAGS  += -DTRYALL_CONF_PATH='"$(CONF)"'
 LDLIBS    := -ldl -pthread
 
 B         := build

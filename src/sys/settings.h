@@ -8,9 +8,11 @@
 
 #include <stddef.h>
 
-/* The config file's path, fixed at build time (make CONF=...). */
+/* The config file's path, fixed at build time (make CONF=...; the Makefile
+ * passes it to the library's objects). Built without it - the unit tests -
+ * there is no config file, whatever this machine has in /etc. */
 #ifndef TRYALL_CONF_PATH
-#define TRYALL_CONF_PATH "/etc/libtryall.conf"
+#define TRYALL_CONF_PATH "/nonexistent/libtryall.conf"
 #endif
 
 /* The largest config file read; a bigger one is ignored with a warning. */
