@@ -12,12 +12,18 @@ MANDIR    := $(PREFIX)/share/man
 # Installed if present: man pages (man/NAME.SECTION) and example files.
 MANPAGES  := $(wildcard man/*.[1-8])
 EXAMPLES  := $(wildcard examples/*)
+# The config file's path is fixed at build time (libtryall.conf(5)).
+SYSCONFDIR ?= /etc
+CONF      ?= $(SYSCONFDIR)/libtryall.conf
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASEFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
 LIBFLAGS  := -fPIC -fvisibility=hidden -pthread
+# The config file's path goes into the library only: the unit tests, built
+# without it, read no config file (src/sys/settings.h).
+LIBFLAGS  += -DTRYALL_CONF_PATH='"$(CONF)"'
 LDLIBS    := -ldl -pthread
 
 B         := build
@@ -31,11 +37,13 @@ ifeq ($(DEBUG),1)
 BASEFLAGS += -DTRYALL_CHECKS
 endif
 # What the unit tests of the pure core link: core/ and the bottom of sys/.
-CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/real.c
+CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/real.c \
+             src/sys/settings.c src/sys/logout.c
 # The race floor, for the unit tests that drive it through a fake kernel
 # (tests/fake/: a real-symbol table of its own, so no real.c).
 RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c \
-             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/histfile.c
+             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/histfile.c \
+             src/sys/settings.c src/sys/logout.c
 FAKESRC   := $(wildcard tests/fake/*.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))
@@ -93,7 +101,7 @@ $(B)/tools/%: tests/tools/%.c | $(B)/tools
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
 
 # histseed works the history file through the library's own code.
-HISTSRC   := src/core/history.c src/sys/histfile.c src/core/config.c src/core/addr.c src/sys/real.c
+HISTSRC   := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/real.c src/sys/settings.c
 $(B)/tools/histseed: tests/tools/histseed.c $(HISTSRC) $(HDR) | $(B)/tools
 	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< $(HISTSRC) -ldl -pthread
 
@@ -107,7 +115,7 @@ $(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:
 # as the unit tests link them. Built next to the wrapper (the wrapper finds
 # it there), installed in $(LIBDIR)/libtryall/ (the wrapper finds it there).
 TTOOLSRC  := $(filter-out tools/tryall-tool.c,$(wildcard tools/*.c))
-TTOOLLINK := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/real.c
+TTOOLLINK := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/real.c src/sys/settings.c
 TTOOLDIR  := $(LIBDIR)/libtryall
 
 .PHONY: install-tool uninstall-tool
@@ -132,7 +140,7 @@ uninstall-tool:
 	rm -f $(DESTDIR)$(TTOOLDIR)/tryall-tool
 	-rmdir $(DESTDIR)$(TTOOLDIR) 2>/dev/null
 
-check: check-layers check-unit check-bats
+check: check-layers check-unit check-man check-bats
 
 # The floors: no object outside hooks/ names an interposed function (it must
 # go through the real-symbol table), and no file includes a header of a
@@ -182,8 +190,7 @@ install-bin:
 	$(WRAPSUBST) src/tryall-run.in > $(DESTDIR)$(BINDIR)/tryall-run
 	chmod 755 $(DESTDIR)$(BINDIR)/tryall-run
 	install -m 644 README docs/*.md $(DESTDIR)$(DOCDIR)/
-	$(foreach m,$(MANPAGES),install -d $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m))) && \
-	  install -m 644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	$(MAKE) --no-print-directory install-man
 	$(if $(EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples && \
 	  install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/)
 
@@ -192,6 +199,31 @@ uninstall:
 	rm -rf $(foreach d,$(LIBSUB) $(LIBSUB32) $(LIBSUB32ALT),$(DESTDIR)$(PREFIX)/$(d)/libtryall)
 	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/tryall-run.1 $(DESTDIR)$(MANDIR)/man7/libtryall.7 \
+	      $(DESTDIR)$(MANDIR)/man5/libtryall.conf.5
+
+# ---- operators: man pages, the example config file (man/, docs/) ----
+# Plain man(7)/mdoc(7) files, no generator. check-man lints them with groff
+# (-ww: every warning) and, when installed, mandoc -T lint.
+MANPAGES  := man/tryall-run.1 man/libtryall.7 man/libtryall.conf.5
+CONFEXAMPLE := docs/libtryall.conf.example
+
+.PHONY: install-man check-man
+
+install-man:
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/examples/libtryall.conf
+
+check-man:
+	@rc=0; for m in $(MANPAGES); do \
+	  out=$$(LC_ALL=C.UTF-8 groff -ww -z -mandoc -Tutf8 $$m 2>&1); \
+	  if [ -n "$$out" ]; then echo "groff -ww $$m:"; echo "$$out"; rc=1; fi; \
+	  if command -v mandoc >/dev/null; then \
+	    mandoc -T lint -W warning $$m || rc=1; fi; \
+	done; [ $$rc -eq 0 ] && echo "check-man: ok ($(MANPAGES))"; exit $$rc
 
 clean:
 	rm -rf $(B)

@@ -34,16 +34,19 @@ teardown() {
   setcap cap_net_bind_service+ep "$W/capped" 2>/dev/null || skip "setcap not supported on $W"
   echo "$W/libtryall.so" >"$W/ld.so.preload"
   # ld.so ignores LD_PRELOAD paths in secure mode; /etc/ld.so.preload is honoured.
-  local inner='mount --bind "$1" /etc/ld.so.preload 2>/dev/null || { touch /etc/ld.so.preload; mount --bind "$1" /etc/ld.so.preload; }
+  # A private one: an overlay on /etc (bats/lib/sysetc.bash), never the host's.
+  local inner='source "$2" && sysetc_start "$3" && sysetc_preload "$(cat "$1")" || exit 99
+    set -- "$1" "${@:4}"
     shift; exec setpriv --reuid=65534 --regid=65534 --clear-groups env TRYALL_DELAY_MS=1500 TRYALL_LOG=trace TRYALL_LOG_FILE="$1.log" "$@" bh6 8080'
   T=$W
-  run_in_ns bh6 bash -c "$inner" x "$T/ld.so.preload" "$T/plain"
+  local sysetc=$BATS_TEST_DIRNAME/lib/sysetc.bash
+  run_in_ns bh6 bash -c "$inner" x "$T/ld.so.preload" "$sysetc" "$BATS_TEST_TMPDIR/plain" "$T/plain"
   assert_status 0
   assert_has "connected"
   [ "$elapsed_ms" -ge 1400 ] || { echo "plain copy did not use TRYALL_DELAY_MS=1500"; return 1; }
   grep -q "attempt 2 started" "$T/plain.log"
 
-  run_in_ns bh6 bash -c "$inner" x "$T/ld.so.preload" "$T/capped"
+  run_in_ns bh6 bash -c "$inner" x "$T/ld.so.preload" "$sysetc" "$BATS_TEST_TMPDIR/capped" "$T/capped"
   assert_status 0
   assert_has "connected"
   [ "$elapsed_ms" -lt 1000 ] || { echo "capped copy took ${elapsed_ms} ms: TRYALL_DELAY_MS was not ignored"; return 1; }

@@ -53,24 +53,36 @@ void attempt_log(const struct race *r, int level, unsigned i, const char *what, 
 {
     if (!log_on(level))
         return;
-    char a[160];
+    char a[96], text[160], p[64];
     const struct tryall_addr *ad = &r->plan.order[i];
     addr_str(ad, a, sizeof a);
-    if (ad->origin == ADDR_FROM_NAT64) {
-        char p[64];
-        size_t l = strlen(a);
-        snprintf(a + l, sizeof a - l, " (via NAT64 prefix %s)", nat64_prefix_str(&r->pfx, p, sizeof p));
-    } else if (ad->origin != ADDR_FROM_APP) {   /* where an address the app never saw came from */
-        size_t l = strlen(a);
-        snprintf(a + l, sizeof a - l, " (%s)", addr_origin_name(ad->origin));
-    }
-    if (err)
-        log_line(level, "fd %d %s %s port %u attempt %u %s: %s (%s) after %llu ms", r->fd, r->name,
-                 a, r->port, i + 1, what, strerror(err), ename(err),
-                 (unsigned long long)(now_ms - r->started_ms[i]));
+    if (ad->origin == ADDR_FROM_NAT64)
+        snprintf(text, sizeof text, "%s (via NAT64 prefix %s)", a,
+                 nat64_prefix_str(&r->pfx, p, sizeof p));
+    else if (ad->origin != ADDR_FROM_APP)   /* where an address the app never saw came from */
+        snprintf(text, sizeof text, "%s (%s)", a, addr_origin_name(ad->origin));
     else
-        log_line(level, "fd %d %s %s port %u attempt %u %s at %llu ms", r->fd, r->name, a,
-                 r->port, i + 1, what, (unsigned long long)(now_ms - r->t0_ms));
+        snprintf(text, sizeof text, "%s", a);
+    struct tryall_event ev = TRYALL_EVENT_NONE;
+    ev.event = what;
+    ev.fd = r->fd;
+    ev.host = r->name;
+    ev.address = a;
+    ev.port = r->port;
+    ev.attempt = i + 1;
+    ev.error = err;
+    if (ad->origin != ADDR_FROM_APP)
+        ev.origin = addr_origin_name(ad->origin);
+    if (err) {
+        ev.ms = (long long)(now_ms - r->started_ms[i]);
+        log_event(level, &ev, "fd %d %s %s port %u attempt %u %s: %s (%s) after %llu ms", r->fd,
+                  r->name, text, r->port, i + 1, what, strerror(err), ename(err),
+                  (unsigned long long)ev.ms);
+    } else {
+        ev.ms = (long long)(now_ms - r->t0_ms);
+        log_event(level, &ev, "fd %d %s %s port %u attempt %u %s at %llu ms", r->fd, r->name, text,
+                  r->port, i + 1, what, (unsigned long long)ev.ms);
+    }
 }
 
 /* The family of attempt i's socket: an AF_INET6 app socket gets AF_INET6

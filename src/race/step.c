@@ -55,18 +55,33 @@ static void settle_lost(struct race *r, int error, uint64_t now_ms)
     if (r->in_table)
         fdt_lost++;
     epset_race_over(r);
-    if (log_on(TRYALL_LOG_FAIL))
-        log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
-                 r->fd, r->name, r->port, r->plan.n, (unsigned long long)(now_ms - r->t0_ms),
-                 strerror(error));
+    if (log_on(TRYALL_LOG_FAIL)) {
+        struct tryall_event ev = TRYALL_EVENT_NONE;
+        ev.event = "lost";
+        ev.fd = r->fd;
+        ev.host = r->name;
+        ev.port = r->port;
+        ev.addresses = r->plan.n;
+        ev.error = error;
+        ev.ms = (long long)(now_ms - r->t0_ms);
+        log_event(TRYALL_LOG_FAIL, &ev, "fd %d %s port %u: all %u addresses failed after %llu ms: %s",
+                  r->fd, r->name, r->port, r->plan.n, (unsigned long long)ev.ms, strerror(error));
+    }
 }
 
 static void log_joined(const struct race *r, unsigned joined)
 {
-    if (joined && log_on(TRYALL_LOG_FAIL))
-        log_line(TRYALL_LOG_FAIL, "fd %d %s port %u: %u more address%s joined the race (%s)", r->fd,
-                 r->name, r->port, joined, joined == 1 ? "" : "es",
-                 addr_origin_name(r->plan.order[r->plan.n - 1].origin));
+    if (joined && log_on(TRYALL_LOG_FAIL)) {
+        struct tryall_event ev = TRYALL_EVENT_NONE;
+        ev.event = "joined";
+        ev.fd = r->fd;
+        ev.host = r->name;
+        ev.port = r->port;
+        ev.addresses = joined;
+        ev.origin = addr_origin_name(r->plan.order[r->plan.n - 1].origin);
+        log_event(TRYALL_LOG_FAIL, &ev, "fd %d %s port %u: %u more address%s joined the race (%s)",
+                  r->fd, r->name, r->port, joined, joined == 1 ? "" : "es", ev.origin);
+    }
 }
 
 /* The IPv6 forms, under r's NAT64 prefix, of the IPv4 addresses planned. */

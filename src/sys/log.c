@@ -1,27 +1,24 @@
-/* log.c - owns the opt-in log: TRYALL_LOG=fail|trace, to TRYALL_LOG_FILE or stderr.
- * A line is formatted into a stack buffer, escaped, and written with one
- * write(2) system call. The write and the close are raw system calls, not
- * the real-symbol table: a log line must get out even while a unit test
- * puts a fake kernel behind the table, and before the table is bound.
- * Must never allocate, never write to a descriptor that is not the log file
- * it opened (it re-checks the file's identity before each write) or stderr,
- * and never change the errno the app sees. */
+/* log.c - owns the opt-in log (TRYALL_LOG=fail|trace): what a line says.
+ * TRYALL_LOG_FORMAT=text: "tryall[PID]: " and the message, formatted into a
+ * stack buffer and escaped (control characters and bytes >= 0x7f); json: one
+ * object per event (core/event.c). The settings' warnings come once, before
+ * the first line. Where a line goes is logout.c's (one system call each).
+ * Must never allocate, and never change the errno the app sees. */
 #include "sys/log.h"
 #include "core/config.h"
-#include "sys/highfd.h"
-#include "core/lock.h"
+#include "core/event.h"
+#include "sys/logout.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 2048
+#define JSON_MAX_BYTES 4096
 
 size_t log_escape(char *dst, size_t dstlen, const char *src)
 {
@@ -60,71 +57,84 @@ int log_on(int level)
     return tryall_config()->log_level >= level;
 }
 
-/* The log descriptor and the identity of the file behind it. */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-TLOCK_HELD(held);
-TLOCK_HELD(took_for_fork);
-static int log_fd = -1;
-static dev_t log_dev;
-static ino_t log_ino;
-static int warned;
-
 void log_fork(int phase)
 {
-    tlock_fork(&lock, &held, &took_for_fork, phase);
+    log_out_fork(phase);
 }
 
-static int still_ours(void)
+void log_init(void)
 {
-    struct stat st;
-    return log_fd >= 0 && fstat(log_fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
+    if (tryall_config()->log_level > TRYALL_LOG_QUIET)
+        log_out_init();
 }
 
-static int open_log(const char *path)
+static int severity_of(int level)
 {
-    if (still_ours())
-        return log_fd;
-    int fd = highfd_park(open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644));
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0)
-            syscall(SYS_close, fd);
-        return 2;
-    }
-    log_fd = fd;
-    log_dev = st.st_dev;
-    log_ino = st.st_ino;
-    return fd;
+    return level >= TRYALL_LOG_TRACE ? LOG_INFO : LOG_NOTICE;
 }
 
-static void emit(const char *line, size_t len)
+static long long unix_ms(void)
 {
-    const char *path = tryall_config()->log_file;
-    if (tlock_take(&lock, &held) != 0)
-        return;   /* a handler interrupted a log write on this thread: drop the line */
-    int fd = path[0] ? open_log(path) : 2;
-    syscall(SYS_write, fd, line, len);
-    tlock_drop(&lock, &held);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void vline(const char *fmt, va_list ap)
+/* A JSON line for ev, out through log_out. */
+static void json_line(const struct tryall_event *ev, int severity)
 {
-    char raw[LINE_MAX_BYTES], line[LINE_MAX_BYTES];
+    char buf[LOG_OUT_HEAD + JSON_MAX_BYTES];
+    size_t len = event_json(buf + LOG_OUT_HEAD, JSON_MAX_BYTES, ev, unix_ms(), (int)getpid(),
+                            tryall_program_name());
+    if (len)
+        log_out(buf + LOG_OUT_HEAD, len, severity, 1);
+}
+
+/* A text line "tryall[PID]: " + fmt, escaped, out through log_out. */
+static void text_line(int severity, const char *fmt, va_list ap)
+{
+    char raw[LINE_MAX_BYTES], line[LOG_OUT_HEAD + LINE_MAX_BYTES];
     int n = snprintf(raw, sizeof raw, "tryall[%d]: ", (int)getpid());
     if (n < 0)
         return;
     vsnprintf(raw + n, sizeof raw - (size_t)n, fmt, ap);
-    size_t len = log_escape(line, sizeof line - 1, raw);
-    line[len++] = '\n';
-    emit(line, len);
+    char *out = line + LOG_OUT_HEAD;
+    size_t len = log_escape(out, LINE_MAX_BYTES - 1, raw);
+    out[len++] = '\n';
+    log_out(out, len, severity, 0);
 }
 
-static void line_fmt(const char *fmt, ...)
+static void text_fmt(int severity, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vline(fmt, ap);
+    text_line(severity, fmt, ap);
     va_end(ap);
+}
+
+/* The settings' warnings, once per process, before its first line. */
+static void warnings_once(void)
+{
+    static int warned;
+    if (__atomic_exchange_n(&warned, 1, __ATOMIC_ACQ_REL))
+        return;
+    const char *w = tryall_config_warnings();
+    int json = tryall_config()->log_format == TRYALL_LOG_JSON;
+    while (*w) {
+        const char *nl = strchr(w, '\n');
+        int len = nl ? (int)(nl - w) : (int)strlen(w);
+        if (json) {
+            char msg[LINE_MAX_BYTES];
+            snprintf(msg, sizeof msg, "%.*s", len, w);
+            struct tryall_event ev = TRYALL_EVENT_NONE;
+            ev.event = "warning";
+            ev.message = msg;
+            json_line(&ev, LOG_WARNING);
+        } else {
+            text_fmt(LOG_WARNING, "warning: %.*s", len, w);
+        }
+        w += len + (nl ? 1 : 0);
+    }
 }
 
 void log_line(int level, const char *fmt, ...)
@@ -132,18 +142,36 @@ void log_line(int level, const char *fmt, ...)
     if (!log_on(level))
         return;
     int saved = errno;
-    if (!__atomic_exchange_n(&warned, 1, __ATOMIC_ACQ_REL)) {
-        const char *w = tryall_config_warnings();
-        while (*w) {
-            const char *nl = strchr(w, '\n');
-            int len = nl ? (int)(nl - w) : (int)strlen(w);
-            line_fmt("warning: %.*s", len, w);
-            w += len + (nl ? 1 : 0);
-        }
-    }
+    warnings_once();
     va_list ap;
     va_start(ap, fmt);
-    vline(fmt, ap);
+    if (tryall_config()->log_format == TRYALL_LOG_JSON) {
+        char msg[LINE_MAX_BYTES];
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        struct tryall_event ev = TRYALL_EVENT_NONE;
+        ev.event = "message";
+        ev.message = msg;
+        json_line(&ev, severity_of(level));
+    } else {
+        text_line(severity_of(level), fmt, ap);
+    }
     va_end(ap);
+    errno = saved;
+}
+
+void log_event(int level, const struct tryall_event *ev, const char *fmt, ...)
+{
+    if (!log_on(level))
+        return;
+    int saved = errno;
+    warnings_once();
+    if (tryall_config()->log_format == TRYALL_LOG_JSON) {
+        json_line(ev, severity_of(level));
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        text_line(severity_of(level), fmt, ap);
+        va_end(ap);
+    }
     errno = saved;
 }
