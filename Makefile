@@ -11,7 +11,7 @@ DOCDIR    := $(PREFIX)/share/doc/libtryall
 MANDIR    := $(PREFIX)/share/man
 # Installed if present: man pages (man/NAME.SECTION) and example files.
 MANPAGES  := $(wildcard man/*.[1-8])
-EXAMPLES  := $(wildcard examples/*)
+EXAMPLES  := $(wildcard examples/*) docs/libtryall.conf.example
 # The config file's path is fixed at build time (libtryall.conf(5)).
 SYSCONFDIR ?= /etc
 CONF      ?= $(SYSCONFDIR)/libtryall.conf
@@ -191,8 +191,9 @@ install-bin:
 	chmod 755 $(DESTDIR)$(BINDIR)/tryall-run
 	install -m 644 README docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(MAKE) --no-print-directory install-man
-	$(if $(EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples && \
-	  install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/)
+	$(if $(EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples)
+	for e in $(EXAMPLES); do b=$${e##*/}; \
+	  install -m 644 $$e $(DESTDIR)$(DOCDIR)/examples/$${b%.example}; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tryall-run $(DESTDIR)$(LIBDIR)/libtryall.so
@@ -205,8 +206,6 @@ uninstall:
 # ---- operators: man pages, the example config file (man/, docs/) ----
 # Plain man(7)/mdoc(7) files, no generator. check-man lints them with groff
 # (-ww: every warning) and, when installed, mandoc -T lint.
-MANPAGES  := man/tryall-run.1 man/libtryall.7 man/libtryall.conf.5
-CONFEXAMPLE := docs/libtryall.conf.example
 
 .PHONY: install-man check-man
 
@@ -214,8 +213,6 @@ install-man:
 	for m in $(MANPAGES); do \
 	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	install -d $(DESTDIR)$(DOCDIR)/examples
-	install -m 644 $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/examples/libtryall.conf
 
 check-man:
 	@rc=0; for m in $(MANPAGES); do \
