@@ -110,7 +110,7 @@ tools: $(TOOLBIN)
 $(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:
 	mkdir -p $@
 
-# ---- tryall-tool: `tryall-run --explain` / `--history` (tools/, docs/history.md) ----
+# ---- tryall-tool: `tryall-run --explain` / `--history` (tools/, docs/history-file.md) ----
 # Not part of the library: the pure core and the history file's code linked
 # as the unit tests link them. Built next to the wrapper (the wrapper finds
 # it there), installed in $(LIBDIR)/libtryall/ (the wrapper finds it there).

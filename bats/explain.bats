@@ -132,7 +132,7 @@ probe_line() { printf '^  %s\\. %s +%s$' "$1" "${2//./\\.}" "$3"; }
 @test "a preloaded libtryall never reaches the probes (the tool run directly, or through the wrapper)" {
     # bh2: were the probe of 127.0.0.20 raced by libtryall, 127.0.0.2 would
     # answer it ("connected"), the log would say so and the file be written.
-    # (IPv4 only: see "the network" in docs/history.md.)
+    # (IPv4 only: see "the network" in docs/history-file.md.)
     run_in_ns bh2 env TRYALL_HISTORY="$H" "$W" --history   # the file made, empty
     local before
     before=$(cksum <"$H")

@@ -1,5 +1,5 @@
 /* tryall-tool.c - the operators' tool behind `tryall-run --explain` and
- * `tryall-run --history` (docs/history.md); owns its command line and exit
+ * `tryall-run --history` (docs/history-file.md); owns its command line and exit
  * status, and nothing else (cmd_explain.c, cmd_history.c do the work).
  * Not part of the library: it links the pure core and the history file's
  * code (sys/histfile.c) as the unit tests do, and runs without libtryall
