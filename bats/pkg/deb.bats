@@ -42,10 +42,11 @@ elf_class() {   # 1 = 32-bit, 2 = 64-bit
   fi
 }
 
-@test "libtryall ships the library in /usr/lib/<triplet>/libtryall/ only (plus copyright, changelog, lintian overrides)" {
+@test "libtryall ships the library and tryall-tool in /usr/lib/<triplet>/libtryall/ only (plus copyright, changelog, lintian overrides)" {
   run files "$DEB_LIB"
   printf '%s\n' "$output"
   [ "$output" = "$(printf '%s\n' "usr/lib/$TRIPLET/libtryall/libtryall.so" \
+    "usr/lib/$TRIPLET/libtryall/tryall-tool" \
     usr/share/doc/libtryall/changelog.gz usr/share/doc/libtryall/copyright \
     usr/share/lintian/overrides/libtryall | sort)" ]
   dpkg-deb -x "$DEB_LIB" "$BATS_TEST_TMPDIR/x"
@@ -67,8 +68,7 @@ elf_class() {   # 1 = 32-bit, 2 = 64-bit
 @test "tryall-run ships the wrapper configured for /usr, the docs, and every man page and example of the tree" {
   run files "$DEB_RUN"
   printf '%s\n' "$output"
-  local want=(usr/bin/tryall-run usr/share/doc/tryall-run/copyright usr/share/doc/tryall-run/changelog.gz
-    usr/share/lintian/overrides/tryall-run)
+  local want=(usr/bin/tryall-run usr/share/doc/tryall-run/copyright usr/share/doc/tryall-run/changelog.gz)
   local f n
   for f in README "$ROOT"/docs/*.md; do
     n=${f##*/}
@@ -79,9 +79,10 @@ elf_class() {   # 1 = 32-bit, 2 = 64-bit
     n=${f##*/}
     want+=("usr/share/man/man${n##*.}/$n.gz")
   done
-  for f in "$ROOT"/examples/*; do
+  for f in "$ROOT"/examples/* "$ROOT"/docs/libtryall.conf.example; do
     [ -e "$f" ] || continue
-    want+=("usr/share/doc/tryall-run/examples/${f##*/}")
+    n=${f##*/}
+    want+=("usr/share/doc/tryall-run/examples/${n%.example}")
   done
   # dh_compress gzips documents of 4 kB and more: compare without .gz there
   local got
