@@ -207,9 +207,12 @@ void hist_book_to_list(const struct hist_book *e, struct tryall_list *out)
 
 unsigned hist_filter_bit(const struct tryall_addr *a, uint8_t *mask)
 {
-    uint32_t h = fnv(&a->family, sizeof a->family, 2166136261u);
-    h = fnv(a->bytes, a->family == AF_INET ? 4 : 16, h);
-    h %= HIST_FILTER_BYTES * 8u;
+    /* Cheap (connect asks it): the address's words, multiplied and folded. */
+    uint32_t w[4];
+    memcpy(w, a->bytes, sizeof w);
+    uint32_t h = a->family == AF_INET ? w[0] : w[0] ^ w[1] * 3u ^ w[2] * 5u ^ w[3] * 7u;
+    h = (h ^ a->family) * 2654435761u;
+    h = (h >> 13) % (HIST_FILTER_BYTES * 8u);
     *mask = (uint8_t)(1u << (h % 8u));
     return h / 8u;
 }

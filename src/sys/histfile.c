@@ -286,11 +286,17 @@ static uint64_t next_look_ms;  /* not there: look again then (readers) */
 /* No pthread_once: a signal handler's connect may be the first race, and
  * it must not wait on an open the thread it interrupted is in. While one
  * thread opens, the others go without history. */
+static unsigned looks_left;   /* readers: calls before the clock is read again */
+
 static int ready(int create)
 {
     int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE), zero = 0;
     if (s == 2)
         return 0;
+    /* A reader (connect) looks for a file that is not there at most once a
+     * second, and reads the clock only every 256th time it asks. */
+    if (!create && s == 0 && __atomic_fetch_add(&looks_left, 1, __ATOMIC_RELAXED) % 256u != 0)
+        return -1;
     if (s != 0 || (!create && histfile_now_ms() < __atomic_load_n(&next_look_ms, __ATOMIC_RELAXED)) ||
         !__atomic_compare_exchange_n(&state, &zero, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return -1;
@@ -438,7 +444,7 @@ int histfile_book_ready(void)
 int histfile_book_maybe(const struct tryall_addr *a)
 {
     uint8_t mask;
-    if (ready(0) != 0)
+    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 && ready(0) != 0)
         return 0;
     unsigned byte = hist_filter_bit(a, &mask);
     return (__atomic_load_n(&filter[byte], __ATOMIC_RELAXED) & mask) != 0;
@@ -446,10 +452,10 @@ int histfile_book_maybe(const struct tryall_addr *a)
 
 int histfile_book_find(const struct tryall_addr *a, struct tryall_list *out)
 {
-    uint64_t now = histfile_now_ms(), best = 0;
-    int found = 0;
     if (!histfile_book_maybe(a))
         return 0;
+    uint64_t now = histfile_now_ms(), best = 0;
+    int found = 0;
     for (unsigned i = 0; i < HIST_BOOK_ENTRIES; i++) {
         struct hist_book e;
         /* A look in place first: only a likely entry is copied. */
