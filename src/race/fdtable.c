@@ -102,18 +102,50 @@ void fdt_link(struct race *r)
 {
     FDT_ASSERT_HELD();
     r->next_active = fdt_races;
+    if (fdt_races)
+        fdt_races->prev_active = &r->next_active;
+    r->prev_active = &fdt_races;
     fdt_races = r;
 }
 
+/* O(1): races retire in about the order they started, oldest last in the
+ * list, so a walk from the head would make N retirements cost N^2. */
 void fdt_unlink(struct race *r)
 {
     FDT_ASSERT_HELD();
-    for (struct race **p = &fdt_races; *p; p = &(*p)->next_active)
-        if (*p == r) {
-            *p = r->next_active;
-            break;
-        }
+    if (!r->prev_active)
+        return;
+    *r->prev_active = r->next_active;
+    if (r->next_active)
+        r->next_active->prev_active = r->prev_active;
     r->next_active = NULL;
+    r->prev_active = NULL;
+}
+
+struct race *fdt_lost_races;
+
+void fdt_lost_link(struct race *r)
+{
+    FDT_ASSERT_HELD();
+    if (r->prev_lost)
+        return;
+    r->next_lost = fdt_lost_races;
+    if (fdt_lost_races)
+        fdt_lost_races->prev_lost = &r->next_lost;
+    r->prev_lost = &fdt_lost_races;
+    fdt_lost_races = r;
+}
+
+void fdt_lost_unlink(struct race *r)
+{
+    FDT_ASSERT_HELD();
+    if (!r->prev_lost)
+        return;
+    *r->prev_lost = r->next_lost;
+    if (r->next_lost)
+        r->next_lost->prev_lost = r->prev_lost;
+    r->next_lost = NULL;
+    r->prev_lost = NULL;
 }
 
 struct race *fdt_get(int fd)

@@ -70,6 +70,12 @@ extern int fdt_lost;
 void fdt_link(struct race *r);
 void fdt_unlink(struct race *r);
 
+/* The lost races in the table (verdict unread), so the epoll path looks at
+ * those only. Linking twice or unlinking an unlinked race does nothing. */
+extern struct race *fdt_lost_races;
+void fdt_lost_link(struct race *r);
+void fdt_lost_unlink(struct race *r);
+
 /* Does this thread hold the lock? (For the checks below and for tests.) */
 int fdt_held(void);
 

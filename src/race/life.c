@@ -5,6 +5,7 @@
  * holds a reference on. */
 #include "race/race.h"
 #include "race/attempt.h"
+#include "race/due.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "core/config.h"
@@ -146,6 +147,8 @@ void race_retire(struct race *r)
     epset_count(r, -1);
     r->in_table = 0;
     fdt_unlink(r);
+    fdt_lost_unlink(r);
+    due_drop(r);
     if (race_lost(r))
         fdt_lost--;
     unsigned drops = (unsigned)untable(r, r->fd);
@@ -185,11 +188,14 @@ void race_forget_all(void)
         race_free(r);
     }
     fdt_races = NULL;
+    fdt_lost_races = NULL;
     fdt_lost = 0;
+    due_reset();
 }
 
 void race_free(struct race *r)
 {
+    due_drop(r);
     for (unsigned i = 1; i < PLAN_MAX; i++)
         attempt_close(r, i);
     pool_put(&races, r);

@@ -54,6 +54,12 @@ struct race {
     int error;                       /* when RACE_LOST; reported once, then retired */
     char name[BOOK_NAME_MAX];
     struct race *next_active;        /* list of races in the table (race/fdtable.c) */
+    struct race **prev_active;       /* the pointer to r in that list: O(1) unlink */
+    /* scale (race/due.c, fdtable.c's lost list) */
+    unsigned due_pos;                /* place in the heap of due races; 0: none */
+    uint64_t due_ms;                 /* when it next needs a look without an event */
+    struct race *next_lost;          /* lost races whose verdict is unread */
+    struct race **prev_lost;
 };
 
 /* ---- the race's state, named ---------------------------------------------- */

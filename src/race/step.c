@@ -5,6 +5,7 @@
  * a socket that is not the attempt's, never count a stale event. */
 #include "race/race.h"
 #include "race/attempt.h"
+#include "race/due.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/handover.h"
@@ -123,9 +124,8 @@ void race_route_failed(struct race *r, unsigned i, int err)
     plan_set_poll(&r->plan, 1);
 }
 
-int64_t race_advance(struct race *r, uint64_t now_ms)
+static int64_t advance(struct race *r, uint64_t now_ms)
 {
-    FDT_ASSERT_HELD();
     while (race_running(r)) {
         if (r->plan.pending)
             take_news(r, now_ms);
@@ -145,6 +145,16 @@ int64_t race_advance(struct race *r, uint64_t now_ms)
         }
     }
     return -1;
+}
+
+int64_t race_advance(struct race *r, uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    int64_t wait = advance(r, now_ms);
+    due_after_advance(r, now_ms, wait);
+    if (race_lost(r) && r->in_table)
+        fdt_lost_link(r);   /* its descriptor's events show the verdict */
+    return wait;
 }
 
 unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max)
