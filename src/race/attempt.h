@@ -18,8 +18,13 @@ int attempt_app_current(const struct race *r);
  * our back)? */
 int attempt_ours(const struct race *r, unsigned i);
 
-/* Start attempt i on a hidden socket. 0 running, 1 connected, or -errno. */
-int attempt_start(struct race *r, unsigned i);
+/* The family of attempt i's socket (the app's, or the address's for an
+ * IPv4 address on an IPV6_V6ONLY or AF_INET socket). */
+int attempt_family_for(const struct race *r, unsigned i);
+
+/* Start attempt i on the hidden socket s (from race/room.c, of family
+ * r->afam[i]). 0 running, 1 connected, or -errno (s is closed then). */
+int attempt_start(struct race *r, unsigned i, int s);
 
 /* Close hidden attempt i if it is still ours, and forget its number. */
 void attempt_close(struct race *r, unsigned i);

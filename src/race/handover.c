@@ -7,6 +7,7 @@
 #include "race/handover.h"
 #include "race/attempt.h"
 #include "race/epset.h"
+#include "race/room.h"
 #include "race/xlat.h"
 #include "core/config.h"
 #include "sys/log.h"
@@ -58,6 +59,7 @@ static int move_winner(struct race *r, unsigned w)
         return -1;
     }
     real()->close(r->afd[w]);
+    room_gone();   /* the socket lives on as the app's: the hidden number is free */
     r->afd[w] = -1;
     r->afd[0] = r->fd;
     hand_to_aliases(r);

@@ -60,6 +60,7 @@ struct race {
     uint64_t due_ms;                 /* when it next needs a look without an event */
     struct race *next_lost;          /* lost races whose verdict is unread */
     struct race **prev_lost;
+    uint64_t deferred_ms;            /* a start waits for a descriptor since; 0: none (race/room.c) */
 };
 
 /* ---- the race's state, named ---------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "race/fdtable.h"
 #include "race/handover.h"
 #include "race/prefix.h"
+#include "race/room.h"
 #include "core/book.h"
 #include "core/config.h"
 #include "sys/log.h"
@@ -29,12 +30,17 @@ static void peek_attempt(struct race *r, unsigned i, uint64_t now_ms)
         race_settle(r, i, now_ms);
 }
 
-static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
+/* 1: attempt i started (or failed at once, as the plan now knows); 0: no
+ * descriptor for it now, look again in *wait (race/room.c). */
+static int start_attempt(struct race *r, unsigned i, uint64_t now_ms, int64_t *wait)
 {
+    int s = room_socket(r, i, now_ms, wait);
+    if (s == ROOM_LATER)
+        return 0;
     plan_started(&r->plan, i, now_ms);
     r->started_ms[i] = now_ms;
     attempt_log(r, TRYALL_LOG_TRACE, i, "started", 0, now_ms);
-    int rc = attempt_start(r, i);
+    int rc = s < 0 ? s : attempt_start(r, i, s);
     if (rc == 1) {
         handover_winner(r, i, now_ms);
     } else if (rc < 0) {
@@ -44,6 +50,7 @@ static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
     } else {
         peek_attempt(r, i, now_ms);
     }
+    return 1;
 }
 
 static void settle_lost(struct race *r, int error, uint64_t now_ms)
@@ -130,6 +137,7 @@ static int64_t advance(struct race *r, uint64_t now_ms)
         if (r->plan.pending)
             take_news(r, now_ms);
         struct plan_step s = plan_next(&r->plan, now_ms);
+        int64_t later;
         switch (s.verb) {
         case PLAN_WAIT:
             return s.wait_ms;
@@ -140,7 +148,8 @@ static int64_t advance(struct race *r, uint64_t now_ms)
             settle_lost(r, s.error, now_ms);
             break;
         case PLAN_START:
-            start_attempt(r, s.index, now_ms);
+            if (!start_attempt(r, s.index, now_ms, &later))
+                return later;
             break;
         }
     }
