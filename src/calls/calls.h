@@ -64,6 +64,10 @@ void fdops_replacing(int oldfd, int newfd);
 void fdops_copied(int oldfd, int newfd);
 /* first..last are being closed (close_range, closefrom). */
 void fdops_closing_range(unsigned first, unsigned last);
+/* The app made socket fd (of domain) / set option (level, name) on fd:
+ * remembered lock-free, errno kept, so a race reads only what was set. */
+void fdops_born(int fd, int domain);
+void fdops_option_set(int fd, int level, int name);
 
 /* ---- resolver results (calls/resolve.c) ------------------------------------ */
 

@@ -83,7 +83,8 @@ int attempt_family_for(const struct race *r, unsigned i)
     if (r->family == AF_INET6 && a->family == AF_INET) {
         int v6only = 0;
         socklen_t l = sizeof v6only;
-        if (real()->getsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l) == 0 && !v6only)
+        if (sockopt_value(&r->opts, r->opts_family, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l) == 0 &&
+            !v6only)
             return AF_INET6;
     }
     return a->family;
@@ -139,10 +140,24 @@ void attempt_close_now(int s)
     real()->close(s);
 }
 
+/* Does the app's socket linger (so our copies of its options do too)? */
+int attempt_lingers(const struct race *r)
+{
+    struct linger lg = { 0, 0 };
+    socklen_t l = sizeof lg;
+    return r->opts_taken &&
+           sockopt_value(&r->opts, r->opts_family, SOL_SOCKET, SO_LINGER, &lg, &l) == 0 && lg.l_onoff;
+}
+
 void attempt_close(struct race *r, unsigned i)
 {
-    if (attempt_ours(r, i))
-        attempt_close_now(r->afd[i]);
+    if (attempt_ours(r, i)) {
+        /* A SO_LINGER carried from the app would make a plain close block. */
+        if (attempt_lingers(r))
+            attempt_close_now(r->afd[i]);
+        else
+            real()->close(r->afd[i]);
+    }
     if (i > 0 && r->afd[i] >= 0)
         room_gone();   /* closed here, or behind our back: not ours any more */
     if (i > 0)
@@ -152,7 +167,9 @@ void attempt_close(struct race *r, unsigned i)
 void race_mirror_option(struct race *r, int level, int name, const void *val, socklen_t len)
 {
     FDT_ASSERT_HELD();
-    if (r->phase != RACE_RUNNING || !sockopt_note(&r->opts, r->opts_family, level, name, val, len))
+    /* Before the options are read, the read will find this one. */
+    if (r->phase != RACE_RUNNING || !r->opts_taken ||
+        !sockopt_note(&r->opts, r->opts_family, level, name, val, len))
         return;
     for (unsigned i = 1; i < r->plan.n; i++)
         if (r->plan.state[i] == ATT_RUNNING && attempt_ours(r, i))

@@ -29,6 +29,10 @@ int attempt_start(struct race *r, unsigned i, int s);
 /* Close hidden attempt i if it is still ours, and forget its number. */
 void attempt_close(struct race *r, unsigned i);
 
+/* Does the app's socket linger, as its options snapshot says? (0 before
+ * the snapshot: no hidden attempt carries its options yet.) */
+int attempt_lingers(const struct race *r);
+
 /* Close one of our own sockets without ever waiting (no lingering). */
 void attempt_close_now(int s);
 

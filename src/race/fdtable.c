@@ -62,6 +62,8 @@ void fdt_fork(int phase)
     tlock_fork(&lock, &holding, &took_for_fork, phase);
 }
 
+/* Made with or without the lock (the option hooks make slots lock-free):
+ * the first chunk published wins, a loser's is given back. */
 struct fdslot *fdt_slot(int fd, int create)
 {
     if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
@@ -69,11 +71,61 @@ struct fdslot *fdt_slot(int fd, int create)
     struct fdslot **c = &fdt_chunks[fd / FDT_CHUNK];
     struct fdslot *chunk = __atomic_load_n(c, __ATOMIC_ACQUIRE);
     if (!chunk) {
-        if (!create || !(chunk = pool_big(FDT_CHUNK * sizeof *chunk)))
+        struct fdslot *none = NULL, *mine;
+        if (!create || !(mine = pool_big(FDT_CHUNK * sizeof *mine)))
             return NULL;   /* chunks are never given back */
-        __atomic_store_n(c, chunk, __ATOMIC_RELEASE);
+        if (__atomic_compare_exchange_n(c, &none, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            chunk = mine;
+        } else {
+            pool_big_free(mine, FDT_CHUNK * sizeof *mine);
+            chunk = none;
+        }
     }
     return &chunk[fd % FDT_CHUNK];
+}
+
+void fdt_opt_born(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (s)
+        __atomic_store_n(&s->optset, FDT_OPT_BORN, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_set(int fd, unsigned bits)
+{
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (s)
+        __atomic_fetch_or(&s->optset, bits & FDT_OPT_BITS, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_clear(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 0);
+    if (s && __atomic_load_n(&s->optset, __ATOMIC_RELAXED))
+        __atomic_store_n(&s->optset, 0, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_unknown(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (s)
+        __atomic_fetch_or(&s->optset, FDT_OPT_UNKNOWN, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_unknown_all(void)
+{
+    for (unsigned c = 0; c < FDT_CHUNKS; c++) {
+        struct fdslot *chunk = __atomic_load_n(&fdt_chunks[c], __ATOMIC_ACQUIRE);
+        for (unsigned i = 0; chunk && i < FDT_CHUNK; i++)
+            if (__atomic_load_n(&chunk[i].optset, __ATOMIC_RELAXED) & FDT_OPT_BORN)
+                __atomic_fetch_or(&chunk[i].optset, FDT_OPT_UNKNOWN, __ATOMIC_RELAXED);
+    }
+}
+
+unsigned fdt_opt(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 0);
+    return s ? __atomic_load_n(&s->optset, __ATOMIC_RELAXED) : 0;
 }
 
 int fdt_held(void)

@@ -106,8 +106,7 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
         r->local_len = bound_len;
     }
     make_plan(r, list, target_addr);
-    r->opts_family = family;
-    sockopt_snapshot(fd, family, &r->opts);
+    r->opts_family = family;   /* the options are read at the first hidden start */
     adopt_first(r, first_errno, now_ms);
     return r;
 }

@@ -86,6 +86,14 @@ static int make_socket(const struct race *r, unsigned i, uint64_t now_ms)
 int room_socket(struct race *r, unsigned i, uint64_t now_ms, int64_t *wait_ms)
 {
     read_limit(now_ms, 0);
+    if (!r->opts_taken) {
+        /* Read only now (a race the app's own attempt wins needs none), and
+         * only what the app set, when the hooks saw all it did. */
+        unsigned o = fdt_opt(r->fd);
+        unsigned which = (o & FDT_OPT_BORN) && !(o & FDT_OPT_UNKNOWN) ? o & FDT_OPT_BITS : SOCKOPT_ALL;
+        sockopt_snapshot(r->fd, r->opts_family, which, &r->opts);
+        r->opts_taken = 1;
+    }
     r->afam[i] = attempt_family_for(r, i);
     int no_room = 0, evicted = 0;
     uint64_t waited = r->deferred_ms ? now_ms - r->deferred_ms : 0;
