@@ -143,6 +143,11 @@ static void test_next(void **state)
     assert_int_equal(budget_next(&b, 1, 2, 0, 0, 0, 250, 101), BUDGET_EVICT);
     assert_int_equal(budget_next(&b, 0, 1, 0, 0, 0, 250, 101), BUDGET_WAIT);
     assert_int_equal(budget_next(&b, 0, 1, 0, 0, 0, 250, 100 + BUDGET_PROBE_MS), BUDGET_GO);
+    /* A waiting start looks again soon while ours can free one, else at the
+     * probe interval. */
+    assert_int_equal(budget_retry_ms(&b), BUDGET_RETRY_MS);
+    b.open = 0;
+    assert_int_equal(budget_retry_ms(&b), BUDGET_PROBE_MS);
 }
 
 /* ---- a simulated process ---------------------------------------------- */

@@ -68,6 +68,10 @@ void fdops_closing_range(unsigned first, unsigned last);
  * remembered lock-free, errno kept, so a race reads only what was set. */
 void fdops_born(int fd, int domain);
 void fdops_option_set(int fd, int level, int name);
+/* The app's socket() or accept() failed with errno: when that was for want
+ * of a descriptor (EMFILE, ENFILE) and a hidden attempt holds one, give that
+ * up and answer 1 (the hook tries again); else 0, errno kept. */
+int fdops_reclaim(void);
 
 /* ---- resolver results (calls/resolve.c) ------------------------------------ */
 

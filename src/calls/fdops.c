@@ -13,7 +13,9 @@
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/race.h"
+#include "race/room.h"
 #include "race/xlat.h"
+#include "sys/clock.h"
 #include "sys/real.h"
 
 #include <errno.h>
@@ -82,6 +84,17 @@ void fdops_option_set(int fd, int level, int name)
     int saved = errno;
     fdt_opt_set(fd, bits);
     errno = saved;
+}
+
+int fdops_reclaim(void)
+{
+    int e = errno;
+    if ((e != EMFILE && e != ENFILE) || !room_open() || fdt_lock() != 0)
+        return 0;
+    int freed = room_reclaim(tryall_now_ms());
+    fdt_unlock();
+    errno = e;
+    return freed;
 }
 
 __attribute__((constructor)) static void fdops_init(void)

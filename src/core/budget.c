@@ -67,6 +67,11 @@ void budget_closed(struct budget *b)
         b->open--;
 }
 
+unsigned budget_retry_ms(const struct budget *b)
+{
+    return b->open ? BUDGET_RETRY_MS : BUDGET_PROBE_MS;
+}
+
 enum budget_step budget_next(const struct budget *b, unsigned hidden, unsigned running,
                              int no_room, int evicted, uint64_t waited_ms, unsigned delay_ms,
                              uint64_t now_ms)

@@ -18,7 +18,7 @@
 #define BUDGET_MARGIN_MIN 16    /* ... at least this many numbers ... */
 #define BUDGET_MARGIN_MAX 1024  /* ... at most this many */
 #define BUDGET_PROBE_MS   50    /* at the wall, one start tries anyway this often */
-#define BUDGET_RETRY_MS   10    /* a start waiting for a descriptor looks again this often */
+#define BUDGET_RETRY_MS   10    /* a start waiting for a descriptor looks again this often ... */
 #define BUDGET_BASE_FLOOR 3072  /* hidden sockets parked from here (3/4 of a smaller limit) */
 
 /* The process-wide state (one, under the fdtable lock). */
@@ -58,6 +58,10 @@ void budget_hit_wall(struct budget *b, uint64_t now_ms);
 /* A hidden attempt socket was made / closed (or lost behind our back). */
 void budget_opened(struct budget *b);
 void budget_closed(struct budget *b);
+
+/* ... or, with none of ours open (only the app can free one), at the probe
+ * interval: when a waiting start looks again, in ms. */
+unsigned budget_retry_ms(const struct budget *b);
 
 enum budget_step {
     BUDGET_GO,        /* make the socket */

@@ -8,6 +8,7 @@
  * the margin, never block. */
 #include "race/room.h"
 #include "race/attempt.h"
+#include "race/due.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "core/budget.h"
@@ -45,16 +46,17 @@ static unsigned hidden_of(const struct race *r)
 }
 
 /* Give up r's oldest hidden attempt: it counts as timed out. */
-static void evict_oldest(struct race *r, uint64_t now_ms)
+static int evict_oldest(struct race *r, uint64_t now_ms, const char *why)
 {
     for (unsigned i = 1; i < r->plan.n; i++)
         if (attempt_live(r, i)) {
             epset_attempt_closing(r, i);
             attempt_close(r, i);
             plan_failed(&r->plan, i, ETIMEDOUT);
-            attempt_log(r, TRYALL_LOG_FAIL, i, "given up for a newer one", ETIMEDOUT, now_ms);
-            return;
+            attempt_log(r, TRYALL_LOG_FAIL, i, why, ETIMEDOUT, now_ms);
+            return 1;
         }
+    return 0;
 }
 
 static int no_descriptor(int e)
@@ -102,13 +104,13 @@ int room_socket(struct race *r, unsigned i, uint64_t now_ms, int64_t *wait_ms)
                             tryall_config()->delay_ms, now_ms)) {
         case BUDGET_EVICT:
             evicted |= no_room || budget_at_wall(&budget, now_ms);
-            evict_oldest(r, now_ms);
+            evict_oldest(r, now_ms, "given up for a newer one");
             no_room = 0;
             continue;
         case BUDGET_WAIT:
             if (!r->deferred_ms)
                 r->deferred_ms = now_ms ? now_ms : 1;
-            *wait_ms = BUDGET_RETRY_MS;
+            *wait_ms = budget_retry_ms(&budget);
             return ROOM_LATER;
         case BUDGET_GIVE_UP:
             r->deferred_ms = 0;
@@ -128,8 +130,22 @@ int room_socket(struct race *r, unsigned i, uint64_t now_ms, int64_t *wait_ms)
         budget_hit_wall(&budget, now_ms);
         no_room = 1;
     }
-    *wait_ms = BUDGET_RETRY_MS;
+    *wait_ms = budget_retry_ms(&budget);
     return ROOM_LATER;
+}
+
+int room_reclaim(uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    if (!budget.open)
+        return 0;
+    for (struct race *r = fdt_races; r; r = r->next_active)
+        if (race_running(r) && evict_oldest(r, now_ms, "given up for the app's own descriptor")) {
+            budget_hit_wall(&budget, now_ms);
+            due_set(r, now_ms);   /* to be looked at: maybe nothing of it runs now */
+            return 1;
+        }
+    return 0;
 }
 
 void room_close(int s)

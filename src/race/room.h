@@ -27,6 +27,11 @@ int room_socket(struct race *r, unsigned i, uint64_t now_ms, int64_t *wait_ms);
 void room_close(int s);
 void room_gone(void);
 
+/* The app's own socket() or accept() found no descriptor: give up one
+ * hidden attempt of the process (the newest race's oldest) so its retry
+ * gets one, and hold further starts at the wall. 1 when one was given up. */
+int room_reclaim(uint64_t now_ms);
+
 /* Hidden attempt sockets open in the process now (tests, benchmark). */
 unsigned room_open(void);
 
