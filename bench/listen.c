@@ -4,7 +4,10 @@
  * reset before it looked at its socket). Runs until killed; the benchmark
  * namespace kills it when it goes away. Touches its own addresses only.
  *
- * usage: listen READYFILE PORT ADDR...   (READYFILE is created once listening) */
+ * With -g it greets: each accepted connection is sent one line ("hi\n") at
+ * once, so a client can prove its connection carries data.
+ *
+ * usage: listen [-g] READYFILE PORT ADDR...   (READYFILE is created once listening) */
 #include "bench.h"
 
 #include <errno.h>
@@ -14,8 +17,13 @@
 
 int main(int argc, char **argv)
 {
+    int greet = argc > 1 && !strcmp(argv[1], "-g");
+    if (greet) {
+        argv++;
+        argc--;
+    }
     if (argc < 4) {
-        fprintf(stderr, "usage: listen READYFILE PORT ADDR...\n");
+        fprintf(stderr, "usage: listen [-g] READYFILE PORT ADDR...\n");
         return 2;
     }
     bench_raise_nofile(65536);
@@ -62,6 +70,10 @@ int main(int argc, char **argv)
             if (evs[k].data.u64 >> 40) {
                 int c;
                 while ((c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                    if (greet && write(c, "hi\n", 3) != 3) {
+                        close(c);
+                        continue;
+                    }
                     struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = (uint64_t)c };
                     epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
                 }
