@@ -1,5 +1,6 @@
 /* listen.c - the scale benchmark's listener: listens on PORT at each ADDR
- * given (backlog 4096, IPv6 sockets V6ONLY), accepts everything and keeps
+ * given (backlog 65535, as far as net.core.somaxconn allows; IPv6 sockets
+ * V6ONLY), accepts everything and keeps
  * each connection open until the peer closes it (so a client never sees a
  * reset before it looked at its socket). Runs until killed; the benchmark
  * namespace kills it when it goes away. Touches its own addresses only.
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
         setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (fam == AF_INET6)
             setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        if (s < 0 || bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, 4096) != 0) {
+        if (s < 0 || bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, 65535) != 0) {
             fprintf(stderr, "listen %s port %d: %s\n", argv[i], port, strerror(errno));
             return 1;
         }
