@@ -14,7 +14,10 @@
  *
  * Lock-free reads: fdt_active() and fdt_peek() are safe without the lock
  * (slots live in chunks that are never freed); their answer is a hint that
- * must be confirmed under the lock. */
+ * must be confirmed under the lock. The one lock-free write: a slot's
+ * optset (the options the app set, FDT_OPT_*), by the socket, setsockopt,
+ * close and dup hooks, with atomics; for it a chunk may be made without the
+ * lock (the first one published wins). */
 #ifndef TRYALL_FDTABLE_H
 #define TRYALL_FDTABLE_H
 
