@@ -8,7 +8,6 @@
 #include "race/epset.h"
 #include "race/room.h"
 #include "core/config.h"
-#include "sys/highfd.h"
 #include "sys/log.h"
 #include "sys/real.h"
 
