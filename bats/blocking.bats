@@ -189,6 +189,15 @@ print("connected", s.getpeername()[0])'
     want=$(sed -n 's/^fd before //p' <<<"$output")
     assert_line "fd after $want"
   done
+  # Options set where libtryall's hooks saw them on no number of the
+  # socket's own (a dup'd copy, a forked child): they are read all the same.
+  local way
+  for way in dup fork; do
+    run_in_ns bh2 "${SHIM[@]}" "$C/naive_gai" -o -O $way bh2 8080
+    assert_status 0
+    assert_connected 127.0.0.2
+    assert_line "options ok"
+  done
 }
 
 @test "32 threads connecting at once" {

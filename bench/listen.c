@@ -1,10 +1,14 @@
 /* listen.c - the scale benchmark's listener: listens on PORT at each ADDR
- * given (backlog 4096, IPv6 sockets V6ONLY), accepts everything and keeps
+ * given (backlog 65535, as far as net.core.somaxconn allows; IPv6 sockets
+ * V6ONLY), accepts everything and keeps
  * each connection open until the peer closes it (so a client never sees a
  * reset before it looked at its socket). Runs until killed; the benchmark
  * namespace kills it when it goes away. Touches its own addresses only.
  *
- * usage: listen READYFILE PORT ADDR...   (READYFILE is created once listening) */
+ * With -g it greets: each accepted connection is sent one line ("hi\n") at
+ * once, so a client can prove its connection carries data.
+ *
+ * usage: listen [-g] READYFILE PORT ADDR...   (READYFILE is created once listening) */
 #include "bench.h"
 
 #include <errno.h>
@@ -14,8 +18,13 @@
 
 int main(int argc, char **argv)
 {
+    int greet = argc > 1 && !strcmp(argv[1], "-g");
+    if (greet) {
+        argv++;
+        argc--;
+    }
     if (argc < 4) {
-        fprintf(stderr, "usage: listen READYFILE PORT ADDR...\n");
+        fprintf(stderr, "usage: listen [-g] READYFILE PORT ADDR...\n");
         return 2;
     }
     bench_raise_nofile(65536);
@@ -44,7 +53,7 @@ int main(int argc, char **argv)
         setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (fam == AF_INET6)
             setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        if (s < 0 || bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, 4096) != 0) {
+        if (s < 0 || bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, 65535) != 0) {
             fprintf(stderr, "listen %s port %d: %s\n", argv[i], port, strerror(errno));
             return 1;
         }
@@ -62,6 +71,10 @@ int main(int argc, char **argv)
             if (evs[k].data.u64 >> 40) {
                 int c;
                 while ((c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                    if (greet && write(c, "hi\n", 3) != 3) {
+                        close(c);
+                        continue;
+                    }
                     struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = (uint64_t)c };
                     epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
                 }

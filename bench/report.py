@@ -15,6 +15,8 @@ import collections
 import statistics
 import sys
 
+import report_scale
+
 DELAY = 250
 
 
@@ -366,6 +368,8 @@ def main():
         print()
         print(table(["case", "plain ms", "shim ms", "reference ms"], rows))
         print()
+
+    report_scale.report(raw, table, DELAY, verdicts)
 
     for k in ["ns_skipped", "ns_failed", "ns_status"]:
         for v in meta[k]:

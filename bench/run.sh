@@ -14,7 +14,8 @@
 #      them; bench/ns_inner.sh runs inside): time to connect in the scenarios
 #      of the test suite (naive clients with / without the shim, curl, node,
 #      python3 asyncio), 1000 connects at once, wait-call cost vs racing and
-#      idle descriptors, RSS with a full address book.
+#      idle descriptors, RSS with a full address book; 1,000 / 5,000 /
+#      10,000 races at once against a greeting server (part 8).
 #
 # SAFETY: part 1 talks to 127.0.0.1 only (its own listener); part 3 runs only
 # inside namespaces created here, which have nothing but lo. Every client run

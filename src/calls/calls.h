@@ -64,6 +64,14 @@ void fdops_replacing(int oldfd, int newfd);
 void fdops_copied(int oldfd, int newfd);
 /* first..last are being closed (close_range, closefrom). */
 void fdops_closing_range(unsigned first, unsigned last);
+/* The app made socket fd (of domain) / set option (level, name) on fd:
+ * remembered lock-free, errno kept, so a race reads only what was set. */
+void fdops_born(int fd, int domain);
+void fdops_option_set(int fd, int level, int name);
+/* The app's socket() or accept() failed with errno: when that was for want
+ * of a descriptor (EMFILE, ENFILE) and a hidden attempt holds one, give that
+ * up and answer 1 (the hook tries again); else 0, errno kept. */
+int fdops_reclaim(void);
 
 /* ---- resolver results (calls/resolve.c) ------------------------------------ */
 

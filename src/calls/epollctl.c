@@ -36,11 +36,15 @@ static int ctl_args(int epfd, int op, int fd, const struct epoll_event *ev, stru
 {
     int has_event = op != EPOLL_CTL_DEL;
     int e = 0;
+    /* An open epoll set: the kernel took registrations into it (and its
+     * close would have forgotten them), so no need to ask again. */
+    struct fdslot *es = fdt_slot(epfd, 0);
+    int known = es && es->ep_regs > 0;
     if (has_event && usermem_copy(copy, ev, sizeof *copy) != 0)
         e = EFAULT;
-    else if (real()->fcntl(epfd, F_GETFD) < 0)
+    else if (!known && real()->fcntl(epfd, F_GETFD) < 0)
         e = EBADF;
-    else if (epfd == fd || !is_epoll_fd(epfd))
+    else if (epfd == fd || (!known && !is_epoll_fd(epfd)))
         e = EINVAL;
     else if (has_event && (copy->events & EPOLLEXCLUSIVE) &&
              (op == EPOLL_CTL_MOD || (op == EPOLL_CTL_ADD && (copy->events & ~EXCLUSIVE_OK))))

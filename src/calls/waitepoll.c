@@ -8,6 +8,7 @@
 #include "calls/calls.h"
 #include "calls/wait.h"
 #include "core/ready.h"
+#include "race/due.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/race.h"
@@ -15,22 +16,28 @@
 
 #include <errno.h>
 
-/* Under the lock: advance every race registered in epfd; *next gets the
- * earliest planned start. */
-static void advance_set(int epfd, int64_t now, int64_t *next)
+/* Under the lock: advance the races whose planned moment has come (any
+ * set's: due races are few, and whoever waits first starts them on time);
+ * *next gets the earliest moment still ahead. Races with nothing planned
+ * wait for their attempts' events (tag_event). */
+static void advance_due(int64_t now, int64_t *next)
 {
-    for (struct race *r = fdt_races, *nx; r; r = nx) {
-        nx = r->next_active;
-        if (!epset_app_event(r, epfd))
-            continue;
-        wait_advance(r, now, next);
+    uint64_t now_ms = (uint64_t)(now / 1000000);
+    struct race *r;
+    while ((r = due_pop(now_ms))) {
+        int64_t ignored = READY_FOREVER;
+        wait_advance(r, now, &ignored);
         if (race_done(r))
             race_retire(r);
     }
+    uint64_t at = due_next();
+    if (at != UINT64_MAX)
+        *next = (int64_t)at * 1000000;
 }
 
 /* An event for one of our tags: attempt idx of the race on fd is ready.
- * 1 when that decided the race. */
+ * 1 when that decided the race (a winner is retired at once: its
+ * descriptor carries the app's registration again). */
 static int tag_event(int fd, unsigned idx, int64_t now, int64_t *next)
 {
     struct race *r = fdt_get(fd);
@@ -38,14 +45,17 @@ static int tag_event(int fd, unsigned idx, int64_t now, int64_t *next)
         return 0;
     race_settle(r, idx, (uint64_t)(now / 1000000));
     wait_advance(r, now, next);
-    return r->phase != RACE_RUNNING;
+    int decided = r->phase != RACE_RUNNING;
+    if (race_done(r))
+        race_retire(r);
+    return decided;
 }
 
 /* An app event for a lost race's descriptor shows the verdict (EPOLLERR). */
 static void mark_lost(int epfd, struct epoll_event *ev)
 {
-    for (struct race *r = fdt_races; r; r = r->next_active) {
-        const struct epoll_event *app = race_lost(r) ? epset_app_event(r, epfd) : NULL;
+    for (struct race *r = fdt_lost_races; r; r = r->next_lost) {
+        const struct epoll_event *app = epset_app_event(r, epfd);
         if (app && app->data.u64 == ev->data.u64) {
             ev->events = ready_epoll_events(app->events, ev->events, 1);
             return;
@@ -66,7 +76,7 @@ static int sort_events(int epfd, struct epoll_event *ev, int rc, int *changed)
             *changed |= tag_event(fd, idx, now, &next);
             continue;   /* our attempt's event, never the app's */
         }
-        if (fdt_lost)
+        if (fdt_lost_races)
             mark_lost(epfd, &ev[k]);
         ev[out++] = ev[k];
     }
@@ -82,7 +92,7 @@ static int wait_epoll(int epfd, struct epoll_event *events, int maxevents,
         int64_t now = wait_now_ns(), next = READY_FOREVER;
         if (fdt_lock() != 0)
             return total ? total : WAIT_LIBC;
-        advance_set(epfd, now, &next);
+        advance_due(now, &next);
         fdt_unlock();
 
         int64_t slice = total ? 0 : ready_slice(now, deadline, next);

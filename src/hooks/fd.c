@@ -1,6 +1,8 @@
 /* fd.c (hooks) - owns the descriptor hooks: close, close_range, closefrom,
  * dup, dup2, dup3, fcntl, fcntl64, getsockopt, setsockopt, getpeername,
- * getsockname.
+ * getsockname; socket, accept and accept4 (a new socket's options are
+ * known; at EMFILE/ENFILE a hidden attempt gives its descriptor up and the
+ * call is made again).
  * Each tells calls/fdops.c or calls/gate.c what happened and calls libc.
  * Must never do more than dispatch, never hold anything across the real
  * close, and never answer differently from libc for a descriptor that has
@@ -98,9 +100,38 @@ TRYALL_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *
 TRYALL_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
     int rc = real()->setsockopt(fd, level, name, val, len);
-    if (rc == 0 && fdt_peek(fd))
-        tryall_mirror_option(fd, level, name, val, len);
+    if (rc == 0) {
+        fdops_option_set(fd, level, name);
+        if (fdt_peek(fd))
+            tryall_mirror_option(fd, level, name, val, len);
+    }
     return rc;
+}
+
+TRYALL_EXPORT int socket(int domain, int type, int protocol)
+{
+    int fd = real()->socket(domain, type, protocol);
+    if (fd < 0 && fdops_reclaim())   /* a hidden attempt held the last descriptor */
+        fd = real()->socket(domain, type, protocol);
+    if (fd >= 0)
+        fdops_born(fd, domain);
+    return fd;
+}
+
+TRYALL_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+    int c = real()->accept(fd, sa, len);
+    if (c < 0 && fdops_reclaim())
+        c = real()->accept(fd, sa, len);
+    return c;
+}
+
+TRYALL_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+    int c = real()->accept4(fd, sa, len, flags);
+    if (c < 0 && fdops_reclaim())
+        c = real()->accept4(fd, sa, len, flags);
+    return c;
 }
 
 TRYALL_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)

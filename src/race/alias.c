@@ -7,6 +7,7 @@
 #include "race/attempt.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
+#include "race/room.h"
 
 #include <errno.h>
 
@@ -91,6 +92,7 @@ void race_close_range(unsigned first, unsigned last)
         for (unsigned i = 1; i < r->plan.n; i++)
             if (in_range(r->afd[i], first, last)) {
                 r->afd[i] = -1;   /* closed for us: never touch that number again */
+                room_gone();
                 if (r->plan.state[i] == ATT_RUNNING)
                     plan_failed(&r->plan, i, ECONNABORTED);
             }

@@ -6,8 +6,8 @@
  * never close a descriptor that is not ours. */
 #include "race/attempt.h"
 #include "race/epset.h"
+#include "race/room.h"
 #include "core/config.h"
-#include "sys/highfd.h"
 #include "sys/log.h"
 #include "sys/real.h"
 
@@ -88,12 +88,14 @@ void attempt_log(const struct race *r, int level, unsigned i, const char *what, 
 /* The family of attempt i's socket: an AF_INET6 app socket gets AF_INET6
  * attempts (v4-mapped for IPv4) unless it is IPV6_V6ONLY; an AF_INET one
  * gets each address's family. */
-static int attempt_family(const struct race *r, const struct tryall_addr *a)
+int attempt_family_for(const struct race *r, unsigned i)
 {
+    const struct tryall_addr *a = &r->plan.order[i];
     if (r->family == AF_INET6 && a->family == AF_INET) {
         int v6only = 0;
         socklen_t l = sizeof v6only;
-        if (real()->getsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l) == 0 && !v6only)
+        if (sockopt_value(&r->opts, r->opts_family, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l) == 0 &&
+            !v6only)
             return AF_INET6;
     }
     return a->family;
@@ -112,23 +114,19 @@ static int bind_like_app(const struct race *r, int s, int fam)
     return real()->bind(s, (struct sockaddr *)&l, r->local_len) == 0 ? 0 : -errno;
 }
 
-int attempt_start(struct race *r, unsigned i)
+int attempt_start(struct race *r, unsigned i, int s)
 {
     const struct tryall_addr *a = &r->plan.order[i];
-    int fam = attempt_family(r, a);
+    int fam = r->afam[i];
     struct sockaddr_storage ss;
     socklen_t len = addr_to_sockaddr(a, r->port, fam, &ss);
-    if (len == 0)
-        return -EAFNOSUPPORT;
-    int s = real()->socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, r->protocol);
-    if (s < 0)
-        return -errno;
-    s = highfd_park(s);
-    sockopt_apply(&r->opts, r->opts_family, s, fam);
-    r->afam[i] = fam;
-    int rc = r->bound ? bind_like_app(r, s, fam) : 0;
+    int rc = len == 0 ? -EAFNOSUPPORT : 0;
+    if (rc == 0) {
+        sockopt_apply(&r->opts, r->opts_family, s, fam);
+        rc = r->bound ? bind_like_app(r, s, fam) : 0;
+    }
     if (rc != 0) {
-        real()->close(s);
+        room_close(s);
         return rc;
     }
     r->afd[i] = s;
@@ -140,7 +138,7 @@ int attempt_start(struct race *r, unsigned i)
         return 0;
     }
     int e = errno;
-    real()->close(s);
+    room_close(s);
     r->afd[i] = -1;
     return -e;
 }
@@ -153,10 +151,26 @@ void attempt_close_now(int s)
     real()->close(s);
 }
 
+/* Does the app's socket linger (so our copies of its options do too)? */
+int attempt_lingers(const struct race *r)
+{
+    struct linger lg = { 0, 0 };
+    socklen_t l = sizeof lg;
+    return r->opts_taken &&
+           sockopt_value(&r->opts, r->opts_family, SOL_SOCKET, SO_LINGER, &lg, &l) == 0 && lg.l_onoff;
+}
+
 void attempt_close(struct race *r, unsigned i)
 {
-    if (attempt_ours(r, i))
-        attempt_close_now(r->afd[i]);
+    if (attempt_ours(r, i)) {
+        /* A SO_LINGER carried from the app would make a plain close block. */
+        if (attempt_lingers(r))
+            attempt_close_now(r->afd[i]);
+        else
+            real()->close(r->afd[i]);
+    }
+    if (i > 0 && r->afd[i] >= 0)
+        room_gone();   /* closed here, or behind our back: not ours any more */
     if (i > 0)
         r->afd[i] = -1;
 }
@@ -164,7 +178,9 @@ void attempt_close(struct race *r, unsigned i)
 void race_mirror_option(struct race *r, int level, int name, const void *val, socklen_t len)
 {
     FDT_ASSERT_HELD();
-    if (r->phase != RACE_RUNNING || !sockopt_note(&r->opts, r->opts_family, level, name, val, len))
+    /* Before the options are read, the read will find this one. */
+    if (r->phase != RACE_RUNNING || !r->opts_taken ||
+        !sockopt_note(&r->opts, r->opts_family, level, name, val, len))
         return;
     for (unsigned i = 1; i < r->plan.n; i++)
         if (r->plan.state[i] == ATT_RUNNING && attempt_ours(r, i))

@@ -18,11 +18,20 @@ int attempt_app_current(const struct race *r);
  * our back)? */
 int attempt_ours(const struct race *r, unsigned i);
 
-/* Start attempt i on a hidden socket. 0 running, 1 connected, or -errno. */
-int attempt_start(struct race *r, unsigned i);
+/* The family of attempt i's socket (the app's, or the address's for an
+ * IPv4 address on an IPV6_V6ONLY or AF_INET socket). */
+int attempt_family_for(const struct race *r, unsigned i);
+
+/* Start attempt i on the hidden socket s (from race/room.c, of family
+ * r->afam[i]). 0 running, 1 connected, or -errno (s is closed then). */
+int attempt_start(struct race *r, unsigned i, int s);
 
 /* Close hidden attempt i if it is still ours, and forget its number. */
 void attempt_close(struct race *r, unsigned i);
+
+/* Does the app's socket linger, as its options snapshot says? (0 before
+ * the snapshot: no hidden attempt carries its options yet.) */
+int attempt_lingers(const struct race *r);
 
 /* Close one of our own sockets without ever waiting (no lingering). */
 void attempt_close_now(int s);

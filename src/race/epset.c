@@ -154,10 +154,15 @@ void epset_race_started(struct race *r)
         if (!attempt_live(r, 0) || real()->epoll_ctl(g->epfd, EPOLL_CTL_MOD, r->fd, &t) != 0)
             real()->epoll_ctl(g->epfd, EPOLL_CTL_DEL, r->fd, NULL);
     }
+    /* Certainly out of every set only when the app's own attempt is over
+     * (else a failed MOD may have left an entry: race_over looks). */
+    r->app_untagged = !attempt_live(r, 0);
 }
 
 void epset_attempt_started(struct race *r, unsigned i)
 {
+    if (i == 0)
+        r->app_untagged = 0;
     for (struct epreg *g = regs_of(r); g; g = g->next) {
         struct epoll_event t = epset_tag_event(r, i);
         real()->epoll_ctl(g->epfd, EPOLL_CTL_ADD, r->afd[i], &t);
@@ -166,6 +171,8 @@ void epset_attempt_started(struct race *r, unsigned i)
 
 void epset_attempt_closing(struct race *r, unsigned i)
 {
+    if (i == 0)
+        r->app_untagged = 1;   /* race_over need not take it out again */
     for (struct epreg *g = regs_of(r); g; g = g->next)
         real()->epoll_ctl(g->epfd, EPOLL_CTL_DEL, r->afd[i], NULL);
 }
@@ -176,7 +183,8 @@ void epset_race_over(struct race *r)
         return;
     for (struct epreg *g = regs_of(r); g; g = g->next) {
         struct epoll_event ev = g->ev;
-        real()->epoll_ctl(g->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+        if (!r->app_untagged)
+            real()->epoll_ctl(g->epfd, EPOLL_CTL_DEL, r->fd, NULL);
         real()->epoll_ctl(g->epfd, EPOLL_CTL_ADD, r->fd, &ev);
     }
 }

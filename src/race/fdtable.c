@@ -62,6 +62,8 @@ void fdt_fork(int phase)
     tlock_fork(&lock, &holding, &took_for_fork, phase);
 }
 
+/* Made with or without the lock (the option hooks make slots lock-free):
+ * the first chunk published wins, a loser's is given back. */
 struct fdslot *fdt_slot(int fd, int create)
 {
     if (fd < 0 || (unsigned)fd >= (unsigned)FDT_CHUNKS * FDT_CHUNK)
@@ -69,11 +71,61 @@ struct fdslot *fdt_slot(int fd, int create)
     struct fdslot **c = &fdt_chunks[fd / FDT_CHUNK];
     struct fdslot *chunk = __atomic_load_n(c, __ATOMIC_ACQUIRE);
     if (!chunk) {
-        if (!create || !(chunk = pool_big(FDT_CHUNK * sizeof *chunk)))
+        struct fdslot *none = NULL, *mine;
+        if (!create || !(mine = pool_big(FDT_CHUNK * sizeof *mine)))
             return NULL;   /* chunks are never given back */
-        __atomic_store_n(c, chunk, __ATOMIC_RELEASE);
+        if (__atomic_compare_exchange_n(c, &none, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            chunk = mine;
+        } else {
+            pool_big_free(mine, FDT_CHUNK * sizeof *mine);
+            chunk = none;
+        }
     }
     return &chunk[fd % FDT_CHUNK];
+}
+
+void fdt_opt_born(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (s)
+        __atomic_store_n(&s->optset, FDT_OPT_BORN, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_set(int fd, unsigned bits)
+{
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (s)
+        __atomic_fetch_or(&s->optset, bits & FDT_OPT_BITS, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_clear(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 0);
+    if (s && __atomic_load_n(&s->optset, __ATOMIC_RELAXED))
+        __atomic_store_n(&s->optset, 0, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_unknown(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 1);
+    if (s)
+        __atomic_fetch_or(&s->optset, FDT_OPT_UNKNOWN, __ATOMIC_RELAXED);
+}
+
+void fdt_opt_unknown_all(void)
+{
+    for (unsigned c = 0; c < FDT_CHUNKS; c++) {
+        struct fdslot *chunk = __atomic_load_n(&fdt_chunks[c], __ATOMIC_ACQUIRE);
+        for (unsigned i = 0; chunk && i < FDT_CHUNK; i++)
+            if (__atomic_load_n(&chunk[i].optset, __ATOMIC_RELAXED) & FDT_OPT_BORN)
+                __atomic_fetch_or(&chunk[i].optset, FDT_OPT_UNKNOWN, __ATOMIC_RELAXED);
+    }
+}
+
+unsigned fdt_opt(int fd)
+{
+    struct fdslot *s = fdt_slot(fd, 0);
+    return s ? __atomic_load_n(&s->optset, __ATOMIC_RELAXED) : 0;
 }
 
 int fdt_held(void)
@@ -102,18 +154,50 @@ void fdt_link(struct race *r)
 {
     FDT_ASSERT_HELD();
     r->next_active = fdt_races;
+    if (fdt_races)
+        fdt_races->prev_active = &r->next_active;
+    r->prev_active = &fdt_races;
     fdt_races = r;
 }
 
+/* O(1): races retire in about the order they started, oldest last in the
+ * list, so a walk from the head would make N retirements cost N^2. */
 void fdt_unlink(struct race *r)
 {
     FDT_ASSERT_HELD();
-    for (struct race **p = &fdt_races; *p; p = &(*p)->next_active)
-        if (*p == r) {
-            *p = r->next_active;
-            break;
-        }
+    if (!r->prev_active)
+        return;
+    *r->prev_active = r->next_active;
+    if (r->next_active)
+        r->next_active->prev_active = r->prev_active;
     r->next_active = NULL;
+    r->prev_active = NULL;
+}
+
+struct race *fdt_lost_races;
+
+void fdt_lost_link(struct race *r)
+{
+    FDT_ASSERT_HELD();
+    if (r->prev_lost)
+        return;
+    r->next_lost = fdt_lost_races;
+    if (fdt_lost_races)
+        fdt_lost_races->prev_lost = &r->next_lost;
+    r->prev_lost = &fdt_lost_races;
+    fdt_lost_races = r;
+}
+
+void fdt_lost_unlink(struct race *r)
+{
+    FDT_ASSERT_HELD();
+    if (!r->prev_lost)
+        return;
+    *r->prev_lost = r->next_lost;
+    if (r->next_lost)
+        r->next_lost->prev_lost = r->prev_lost;
+    r->next_lost = NULL;
+    r->prev_lost = NULL;
 }
 
 struct race *fdt_get(int fd)

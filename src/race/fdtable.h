@@ -14,7 +14,10 @@
  *
  * Lock-free reads: fdt_active() and fdt_peek() are safe without the lock
  * (slots live in chunks that are never freed); their answer is a hint that
- * must be confirmed under the lock. */
+ * must be confirmed under the lock. The one lock-free write: a slot's
+ * optset (the options the app set, FDT_OPT_*), by the socket, setsockopt,
+ * close and dup hooks, with atomics; for it a chunk may be made without the
+ * lock (the first one published wins). */
 #ifndef TRYALL_FDTABLE_H
 #define TRYALL_FDTABLE_H
 
@@ -40,7 +43,31 @@ struct fdslot {
     struct xlat *xlat;          /* a NAT64 winner: the IPv4 view the app gets (race/xlat.c) */
     unsigned ep_regs;           /* registrations held by this descriptor as an epoll set */
     unsigned ep_racing;         /* races in the table with a registration in this set */
+    unsigned optset;            /* what the app did to the socket's options: FDT_OPT_* */
 };
+
+/* fdslot.optset, kept lock-free by the hooks (socket, setsockopt, close,
+ * dup*, fork): the app made this number's socket with socket() here
+ * (BORN) and set the options of race/sockopt.c's table whose bits are
+ * below; UNKNOWN: the socket may carry options set elsewhere (a copy made
+ * with dup, a fork). Only a BORN, not UNKNOWN number spares a race reading
+ * every option of the table. */
+#define FDT_OPT_BORN    (1u << 31)
+#define FDT_OPT_UNKNOWN (1u << 30)
+#define FDT_OPT_BITS    ((1u << 30) - 1)
+
+/* Lock-free, from the hooks (the slot is made if need be): fd is a new
+ * socket of the app's / the app set options `bits` on fd / fd was closed /
+ * fd's socket may carry options we did not see. */
+void fdt_opt_born(int fd);
+void fdt_opt_set(int fd, unsigned bits);
+void fdt_opt_clear(int fd);
+void fdt_opt_unknown(int fd);
+/* After a fork: both processes hold every socket made before and either may
+ * set options the other does not see (lock-free). */
+void fdt_opt_unknown_all(void);
+/* fd's optset (0 when it has no slot). */
+unsigned fdt_opt(int fd);
 
 /* Call fn for every slot that exists (under the lock). */
 void fdt_each(void (*fn)(int fd, struct fdslot *s, void *arg), void *arg);
@@ -69,6 +96,12 @@ extern struct race *fdt_races;
 extern int fdt_lost;
 void fdt_link(struct race *r);
 void fdt_unlink(struct race *r);
+
+/* The lost races in the table (verdict unread), so the epoll path looks at
+ * those only. Linking twice or unlinking an unlinked race does nothing. */
+extern struct race *fdt_lost_races;
+void fdt_lost_link(struct race *r);
+void fdt_lost_unlink(struct race *r);
 
 /* Does this thread hold the lock? (For the checks below and for tests.) */
 int fdt_held(void);

@@ -5,7 +5,8 @@
  * and drops every race, closing its copies of the hidden attempts (they
  * belong to the parent's races; the app's own descriptors stay as they
  * are); the background lookups are gone with their threads (no worker, no
- * queued job, no pending mark in the book). glibc runs no atfork handlers
+ * queued job, no pending mark in the book); in both, a race reads every
+ * option of a socket made before the fork (either may have set some). glibc runs no atfork handlers
  * for vfork or posix_spawn: their children exec, and every descriptor of
  * ours is close-on-exec.
  * Must never touch the app's descriptors. */
@@ -31,6 +32,7 @@ static void prepare(void)
 
 static void parent(void)
 {
+    fdt_opt_unknown_all();
     worker_fork(TLOCK_FORK_PARENT);
     prefix_fork(TLOCK_FORK_PARENT);
     log_fork(TLOCK_FORK_PARENT);
@@ -46,6 +48,7 @@ static void child(void)
     log_fork(TLOCK_FORK_CHILD);
     book_fork(TLOCK_FORK_CHILD);
     fdt_fork(TLOCK_FORK_CHILD);
+    fdt_opt_unknown_all();
     if (fdt_lock() == 0) {
         race_forget_all();
         fdt_unlock();

@@ -7,6 +7,7 @@
 #include "race/handover.h"
 #include "race/attempt.h"
 #include "race/epset.h"
+#include "race/room.h"
 #include "race/xlat.h"
 #include "core/config.h"
 #include "sys/log.h"
@@ -42,10 +43,13 @@ static int move_winner(struct race *r, unsigned w)
      * file may live on elsewhere, a fork child say), and never a lingering
      * close inside dup3. */
     epset_attempt_closing(r, 0);
+    /* (Whether it lingers is in its options, read at the first hidden start.) */
     struct linger was = { 0, 0 }, off = { 0, 0 };
     socklen_t wl = sizeof was;
-    int lingered = real()->getsockopt(r->fd, SOL_SOCKET, SO_LINGER, &was, &wl) == 0 && was.l_onoff;
-    real()->setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    int lingered = attempt_lingers(r) &&
+                   sockopt_value(&r->opts, r->opts_family, SOL_SOCKET, SO_LINGER, &was, &wl) == 0;
+    if (lingered)
+        real()->setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
     if (real()->dup3(r->afd[w], r->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
         /* The app's socket stays: its linger back and, while its own
          * attempt runs, its tag back in the app's epoll sets. */
@@ -58,12 +62,15 @@ static int move_winner(struct race *r, unsigned w)
         return -1;
     }
     real()->close(r->afd[w]);
+    room_gone();   /* the socket lives on as the app's: the hidden number is free */
     r->afd[w] = -1;
     r->afd[0] = r->fd;
     hand_to_aliases(r);
-    attempt_identity(r->fd, &r->dev, &r->ino);
+    r->dev = r->adev[w];   /* fd now holds w's file */
+    r->ino = r->aino[w];
     r->family = wfam;
-    real()->fcntl(r->fd, F_SETFL, fl);
+    if (fl >= 0 && fl != (O_RDWR | O_NONBLOCK))   /* what the hidden socket has */
+        real()->fcntl(r->fd, F_SETFL, fl);
     return 0;
 }
 

@@ -5,6 +5,7 @@
  * holds a reference on. */
 #include "race/race.h"
 #include "race/attempt.h"
+#include "race/due.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "core/config.h"
@@ -108,8 +109,7 @@ struct race *race_new(int fd, int family, const struct sockaddr *target,
         r->local_len = bound_len;
     }
     make_plan(r, list, target_addr);
-    r->opts_family = family;
-    sockopt_snapshot(fd, family, &r->opts);
+    r->opts_family = family;   /* the options are read at the first hidden start */
     adopt_first(r, first_errno, now_ms);
     return r;
 }
@@ -149,6 +149,8 @@ void race_retire(struct race *r)
     epset_count(r, -1);
     r->in_table = 0;
     fdt_unlink(r);
+    fdt_lost_unlink(r);
+    due_drop(r);
     if (race_lost(r))
         fdt_lost--;
     unsigned drops = (unsigned)untable(r, r->fd);
@@ -188,11 +190,14 @@ void race_forget_all(void)
         race_free(r);
     }
     fdt_races = NULL;
+    fdt_lost_races = NULL;
     fdt_lost = 0;
+    due_reset();
 }
 
 void race_free(struct race *r)
 {
+    due_drop(r);
     for (unsigned i = 1; i < PLAN_MAX; i++)
         attempt_close(r, i);
     pool_put(&races, r);

@@ -55,6 +55,15 @@ struct race {
     int error;                       /* when RACE_LOST; reported once, then retired */
     char name[BOOK_NAME_MAX];
     struct race *next_active;        /* list of races in the table (race/fdtable.c) */
+    struct race **prev_active;       /* the pointer to r in that list: O(1) unlink */
+    /* scale (race/due.c, race/room.c, fdtable.c's lost list) */
+    unsigned due_pos;                /* place in the heap of due races; 0: none */
+    uint64_t due_ms;                 /* when it next needs a look without an event */
+    struct race *next_lost;          /* lost races whose verdict is unread */
+    struct race **prev_lost;
+    uint64_t deferred_ms;            /* a start waits for a descriptor since; 0: none */
+    int opts_taken;                  /* opts read (at the first hidden start, race/room.c) */
+    int app_untagged;                /* fd is out of the app's epoll sets (race/epset.c) */
 };
 
 /* ---- the race's state, named ---------------------------------------------- */

@@ -91,13 +91,26 @@ static void read_fresh(int family)
     pthread_mutex_unlock(&fresh_lock);
 }
 
-void sockopt_snapshot(int fd, int family, struct sockopt_snap *s)
+_Static_assert(NOPTS <= 30, "a bit per option, below the fdtable's flags (FDT_OPT_BITS)");
+
+unsigned sockopt_bits(int level, int name)
+{
+    if (level != SOL_SOCKET && level != IPPROTO_TCP && level != IPPROTO_IP && level != IPPROTO_IPV6)
+        return 0;
+    unsigned bits = 0;
+    for (unsigned i = 0; i < NOPTS; i++)
+        if (opts[i].name == name && opts[i].level == level)
+            bits |= 1u << i;
+    return bits;
+}
+
+void sockopt_snapshot(int fd, int family, unsigned which, struct sockopt_snap *s)
 {
     int k = family == AF_INET6;
     read_fresh(family);
     s->n = 0;
     for (unsigned i = 0; i < NOPTS; i++) {
-        if (!applies(&opts[i], family))
+        if (!applies(&opts[i], family) || !(which & (1u << i)))
             continue;
         char v[SOCKOPT_VAL];
         socklen_t l = sizeof v;
@@ -193,4 +206,30 @@ void sockopt_apply_one(int level, int name, const void *val, socklen_t len, int 
         memcpy(v, &x, sizeof x);
     }
     set_one((unsigned)i, v, len, from_family, to, to_family);
+}
+
+int sockopt_value(const struct sockopt_snap *s, int from_family, int level, int name, void *val,
+                  socklen_t *len)
+{
+    int i = find(from_family, level, name);
+    if (i < 0)
+        return -1;
+    const char *v = NULL;
+    socklen_t l = 0;
+    for (unsigned k = 0; k < s->n && !v; k++)
+        if (s->set[k].opt == i) {
+            v = s->set[k].val;
+            l = s->set[k].len;
+        }
+    if (!v) {
+        int f = from_family == AF_INET6;
+        read_fresh(from_family);
+        v = fresh[f].val[i];
+        l = fresh[f].len[i];
+    }
+    if (l > *len)
+        l = *len;
+    memcpy(val, v, l);
+    *len = l;
+    return 0;
 }

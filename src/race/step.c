@@ -5,10 +5,12 @@
  * a socket that is not the attempt's, never count a stale event. */
 #include "race/race.h"
 #include "race/attempt.h"
+#include "race/due.h"
 #include "race/epset.h"
 #include "race/fdtable.h"
 #include "race/handover.h"
 #include "race/prefix.h"
+#include "race/room.h"
 #include "core/book.h"
 #include "core/config.h"
 #include "sys/log.h"
@@ -28,12 +30,17 @@ static void peek_attempt(struct race *r, unsigned i, uint64_t now_ms)
         race_settle(r, i, now_ms);
 }
 
-static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
+/* 1: attempt i started (or failed at once, as the plan now knows); 0: no
+ * descriptor for it now, look again in *wait (race/room.c). */
+static int start_attempt(struct race *r, unsigned i, uint64_t now_ms, int64_t *wait)
 {
+    int s = room_socket(r, i, now_ms, wait);
+    if (s == ROOM_LATER)
+        return 0;
     plan_started(&r->plan, i, now_ms);
     r->started_ms[i] = now_ms;
     attempt_log(r, TRYALL_LOG_TRACE, i, "started", 0, now_ms);
-    int rc = attempt_start(r, i);
+    int rc = s < 0 ? s : attempt_start(r, i, s);
     if (rc == 1) {
         handover_winner(r, i, now_ms);
     } else if (rc < 0) {
@@ -44,6 +51,7 @@ static void start_attempt(struct race *r, unsigned i, uint64_t now_ms)
     } else {
         peek_attempt(r, i, now_ms);
     }
+    return 1;
 }
 
 static void settle_lost(struct race *r, int error, uint64_t now_ms)
@@ -140,13 +148,13 @@ void race_route_failed(struct race *r, unsigned i, int err)
     plan_set_poll(&r->plan, 1);
 }
 
-int64_t race_advance(struct race *r, uint64_t now_ms)
+static int64_t advance(struct race *r, uint64_t now_ms)
 {
-    FDT_ASSERT_HELD();
     while (race_running(r)) {
         if (r->plan.pending)
             take_news(r, now_ms);
         struct plan_step s = plan_next(&r->plan, now_ms);
+        int64_t later;
         switch (s.verb) {
         case PLAN_WAIT:
             return s.wait_ms;
@@ -157,11 +165,22 @@ int64_t race_advance(struct race *r, uint64_t now_ms)
             settle_lost(r, s.error, now_ms);
             break;
         case PLAN_START:
-            start_attempt(r, s.index, now_ms);
+            if (!start_attempt(r, s.index, now_ms, &later))
+                return later;
             break;
         }
     }
     return -1;
+}
+
+int64_t race_advance(struct race *r, uint64_t now_ms)
+{
+    FDT_ASSERT_HELD();
+    int64_t wait = advance(r, now_ms);
+    due_after_advance(r, now_ms, wait);
+    if (race_lost(r) && r->in_table)
+        fdt_lost_link(r);   /* its descriptor's events show the verdict */
+    return wait;
 }
 
 unsigned race_pollfds(const struct race *r, struct pollfd *out, unsigned max)

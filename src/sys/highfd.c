@@ -29,3 +29,19 @@ int highfd_park(int fd)
     errno = saved;
     return fd;
 }
+
+int highfd_park_below(int fd, int floor, int top)
+{
+    int saved = errno;
+    int high = fd < 0 || floor <= fd ? -1 : real()->fcntl(fd, F_DUPFD_CLOEXEC, floor);
+    if (high >= top) {
+        real()->close(high);
+        high = -1;
+    }
+    if (high >= 0) {
+        real()->close(fd);
+        fd = high;
+    }
+    errno = saved;
+    return fd;
+}

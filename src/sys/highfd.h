@@ -8,4 +8,8 @@
  * it; on any failure return fd unchanged. errno is kept. */
 int highfd_park(int fd);
 
+/* Move our descriptor fd to the lowest free number from floor up, if that
+ * number is below top; return it, or fd unchanged. errno is kept. */
+int highfd_park_below(int fd, int floor, int top);
+
 #endif

@@ -13,6 +13,7 @@
  * Must never allocate, block on the file or the socket, or change errno
  * (the caller keeps it). */
 #include "sys/logout.h"
+#include "sys/real.h"
 #include "core/config.h"
 #include "core/lock.h"
 #include "sys/highfd.h"
@@ -107,7 +108,7 @@ static int sock_fd(void)
 {
     if (same(&sock))
         return sock.fd;
-    return adopt(&sock, highfd_park(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)));
+    return adopt(&sock, highfd_park(real()->socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)));
 }
 
 static void to_syslog(char *line, size_t len, int severity, int json)

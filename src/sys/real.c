@@ -54,6 +54,8 @@ void real_bind(void)
     BIND(read_chk, "__read_chk");
     BIND(recv_chk, "__recv_chk");
     BIND(recvfrom_chk, "__recvfrom_chk");
+    BIND(accept, "accept");
+    BIND(accept4, "accept4");
     BIND(socket, "socket");
     BIND(bind, "bind");
     BIND(fstat, "fstat");

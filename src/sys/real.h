@@ -59,6 +59,8 @@ struct tryall_real {
     ssize_t (*read_chk)(int, void *, size_t, size_t);
     ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
     ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+    int (*accept)(int, struct sockaddr *, socklen_t *);
+    int (*accept4)(int, struct sockaddr *, socklen_t *, int);
     /* not interposed: here so that tests can fake them */
     int (*socket)(int, int, int);
     int (*bind)(int, const struct sockaddr *, socklen_t);

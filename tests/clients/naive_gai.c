@@ -1,13 +1,16 @@
 /* naive_gai.c - the issue-3 victim: getaddrinfo(HOST, PORT) (AF_UNSPEC,
  * SOCK_STREAM), then one blocking connect() to the FIRST result only.
  *
- * usage: naive_gai [-t SEC] [-a SEC [-r]] [-o] HOST PORT
+ * usage: naive_gai [-t SEC] [-a SEC [-r]] [-o [-O dup|fork]] HOST PORT
  *   -t SEC  set SO_SNDTIMEO (bounds the blocking connect: EINPROGRESS)
  *   -a SEC  SIGALRM after SEC (alarm(), setitimer() if fractional) with a
  *           handler installed without SA_RESTART (connect fails EINTR) ...
  *   -r      ... or with SA_RESTART (the kernel keeps waiting)
  *   -o      set socket options and fd flags before connect and check after
  *           it, on the same descriptor number, that they are all still set
+ *   -O WAY  ... the socket options set through another number of the same
+ *           socket (dup, then closed) or by a forked child (fork): options
+ *           libtryall saw set on no number of its own
  * Prints "target ADDR", "fd before N", then "connected PEER" (getpeername on
  * the app's descriptor) + "fd after N" and exit 0, or
  * "connect: STRERROR (errno N NAME)" and exit 1. */
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "addrstr.h"
@@ -72,7 +76,7 @@ static void snapshot(int fd, struct snap *s)
     s->flflags = fcntl(fd, F_GETFL);
 }
 
-static void set_opts(int fd)
+static void set_sockopts(int fd)
 {
     tos_opt(fd, &opts[NOPTS - 1]);
     for (size_t i = 0; i < NOPTS; i++)
@@ -81,6 +85,24 @@ static void set_opts(int fd)
     struct linger lg = { 1, 5 };
     if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) < 0)
         printf("setsockopt SO_LINGER: %s\n", strerror(errno));
+}
+
+static void set_opts(int fd, const char *way)
+{
+    if (!way) {
+        set_sockopts(fd);
+    } else if (!strcmp(way, "dup")) {
+        int copy = dup(fd);
+        set_sockopts(copy);
+        close(copy);
+    } else {
+        pid_t pid = fork();
+        if (pid == 0) {
+            set_sockopts(fd);
+            _exit(0);
+        }
+        waitpid(pid, NULL, 0);
+    }
     if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_APPEND) < 0)
         printf("fcntl: %s\n", strerror(errno));
 }
@@ -109,18 +131,20 @@ int main(int argc, char **argv)
 {
     double sndtimeo = 0, alarm_s = 0;
     int restart = 0, setopts = 0, c;
-    while ((c = getopt(argc, argv, "t:a:ro")) != -1) {
+    const char *way = NULL;
+    while ((c = getopt(argc, argv, "t:a:roO:")) != -1) {
         switch (c) {
         case 't': sndtimeo = atof(optarg); break;
         case 'a': alarm_s = atof(optarg); break;
         case 'r': restart = 1; break;
         case 'o': setopts = 1; break;
+        case 'O': way = optarg; break;
         default: goto usage;
         }
     }
     if (argc - optind != 2) {
 usage:
-        fprintf(stderr, "usage: naive_gai [-t SEC] [-a SEC [-r]] [-o] HOST PORT\n");
+        fprintf(stderr, "usage: naive_gai [-t SEC] [-a SEC [-r]] [-o [-O dup|fork]] HOST PORT\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -146,7 +170,7 @@ usage:
     }
     struct snap before, after;
     if (setopts) {
-        set_opts(fd);
+        set_opts(fd, way);
         snapshot(fd, &before);
     }
     if (alarm_s > 0) {
