@@ -166,8 +166,8 @@ void kit_init(void)
     struct sockopt_snap snap;
     int s4 = kit_socket(AF_INET, 0), s6 = kit_socket(AF_INET6, 0);
     fake_log_clear();
-    sockopt_snapshot(s4, AF_INET, &snap);
-    sockopt_snapshot(s6, AF_INET6, &snap);
+    sockopt_snapshot(s4, AF_INET, SOCKOPT_ALL, &snap);
+    sockopt_snapshot(s6, AF_INET6, SOCKOPT_ALL, &snap);
     kit_fresh_sockets = fake_count(FAKE_SOCKET, -1);
     kit_fresh_left_open = fake_open_count() - 2;
     fake_reset();
