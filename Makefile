@@ -206,3 +206,6 @@ check-fuzz-corpus: $(REPLAYBIN)
 	sh tests/fuzz/run.sh --replay $(B)/fuzz $(REPLAYBIN)
 
 check: check-fuzz-corpus
+
+# The chaos client (bats/chaos.bats) shares hardening.h and has its partner thread.
+$(B)/clients/chaos: tests/clients/hardening.h tests/clients/chaos_partner.h tests/clients/chaos_watch.h
