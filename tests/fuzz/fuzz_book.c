@@ -3,22 +3,26 @@
  * families and families the book must refuse, short names, no name, names
  * of up to 400 bytes (the book keeps 255) that collide once cut; remembered
  * whole (book_remember), as one family (book_remember_partial), completed
- * or late (book_merge, final or not, nothing at all); looked up by any
- * address; the clock moving by little or past the 10-minute expiry; a fork
- * child's clean slate (book_fork).
+ * or late (book_merge, final or not, nothing at all; right after a partial
+ * answer, with the other family); looked up by any address; the clock
+ * moving by little or past the 10-minute expiry; a fork child's clean
+ * slate (book_fork).
  * Invariants: a list found is well-formed (1..32 distinct addresses of
  * AF_INET/AF_INET6, the one looked up among them, a terminated name) and
  * the lock-free filter never denies it; an answer with two distinct usable
- * addresses or more is remembered, exactly (first 32, resolver order,
- * duplicates dropped) and is what a lookup of any of them finds, and one
- * with fewer is not; a partial answer is remembered (pending) unless its
- * name's newest list holds it already, and is findable either way; while
- * fewer than 128 lists are live and the clock stands still nothing findable
- * is lost; pending ends 15 s
- * after the last partial answer at the latest (a race waits for nothing
- * longer), at once in a fork child; no more than 128 lists; nothing is
- * found 10 minutes after the last change; an address never offered is
- * never found. Must never keep book state from one input to the next. */
+ * addresses or more is remembered and one with fewer is not; what is kept
+ * of an answer is min(32, its distinct usable addresses), in its order,
+ * each family with at least min(its count, 16), and is what a lookup of
+ * them finds; a completion merged into a partial answer keeps at least
+ * min(its count, 16) and the first of them; a partial answer is
+ * remembered (pending) unless its name's newest list holds it already, and
+ * is findable either way; while fewer than 128 lists are live and the
+ * clock stands still no answer loses anything findable (a merge may: the
+ * last addresses of a crowded family make room for the other); pending ends 15 s after the
+ * last partial answer at the latest (a race waits for nothing longer), at
+ * once in a fork child; no more than 128 lists; nothing is found 10
+ * minutes after the last change; an address never offered is never found.
+ * Must never keep book state from one input to the next. */
 #include "fuzz.h"
 
 #include "core/book.h"
@@ -59,7 +63,7 @@ struct state {
     unsigned nfound;
     char name[512], cut[BOOK_NAME_MAX];
     const char *namep;
-    struct tryall_addr in[300], distinct[BOOK_MAX_ADDRS];
+    struct tryall_addr in[300], distinct[300];
     unsigned n, ndistinct;
 };
 
@@ -80,7 +84,9 @@ static void take_name(struct state *s, struct fz *f)
         s->name[got] = '\0';
     }
     s->namep = s->name;
-    snprintf(s->cut, sizeof s->cut, "%s", s->name);
+    size_t cut = strnlen(s->name, sizeof s->cut - 1);   /* what the book keeps */
+    memcpy(s->cut, s->name, cut);
+    s->cut[cut] = '\0';
 }
 
 /* An answer: its addresses, and what the book should keep of them. */
@@ -90,8 +96,7 @@ static void take_answer(struct state *s, struct fz *f)
     s->ndistinct = 0;
     for (unsigned i = 0; i < s->n; i++) {
         s->in[i] = addr_of(fz_u8(f));
-        if (usable(&s->in[i]) && s->ndistinct < BOOK_MAX_ADDRS &&
-            !in(s->distinct, s->ndistinct, &s->in[i]))
+        if (usable(&s->in[i]) && !in(s->distinct, s->ndistinct, &s->in[i]))
             s->distinct[s->ndistinct++] = s->in[i];
     }
 }
@@ -125,27 +130,80 @@ static int look(struct state *s, const struct tryall_addr *a, struct tryall_list
     return 1;
 }
 
-/* The answer just stored must be what a lookup of its addresses finds
- * (the first, second, middle and last: every one would cost too much). */
-static void check_stored(struct state *s, int pending)
+static unsigned count(const struct tryall_addr *v, unsigned n, int family)
 {
-    unsigned nd = s->ndistinct, pick[4] = { 0, 1, nd / 2, nd - 1 };
-    for (unsigned k = 0; k < 4 && nd; k++) {
-        unsigned i = pick[k] < nd ? pick[k] : 0;
-        struct tryall_list l;
-        FZ_CHECK(look(s, &s->distinct[i], &l), "remembered address %u not found", i);
-        FZ_CHECK(strcmp(l.name, s->cut) == 0, "found the list of another name");
-        FZ_CHECK(l.n == s->ndistinct, "%u addresses kept of %u", l.n, s->ndistinct);
-        for (unsigned j = 0; j < l.n; j++)
-            FZ_CHECK(addr_equal(&l.a[j], &s->distinct[j]), "address %u changed or moved", j);
-        FZ_CHECK(l.pending == pending, "pending %d, want %d", l.pending, pending);
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        k += v[i].family == family;
+    return k;
+}
+
+/* What the book keeps of distinct[0..nd): min(32) of them, in order, each
+ * family with at least min(its count, half). */
+static void check_kept_of(const struct tryall_list *l, const struct tryall_addr *d, unsigned nd)
+{
+    unsigned want = nd < BOOK_MAX_ADDRS ? nd : BOOK_MAX_ADDRS, j = 0;
+    FZ_CHECK(l->n == want, "%u addresses kept of %u", l->n, nd);
+    for (unsigned i = 0; i < nd && j < l->n; i++)
+        j += addr_equal(&d[i], &l->a[j]);
+    FZ_CHECK(j == l->n, "the list is not the answer's addresses in its order");
+    for (int f = AF_INET; f <= AF_INET6; f += AF_INET6 - AF_INET) {
+        unsigned have = count(d, nd, f), half = BOOK_MAX_ADDRS / 2;
+        FZ_CHECK(count(l->a, l->n, f) >= (have < half ? have : half),
+                 "family %d: %u kept of %u", f, count(l->a, l->n, f), have);
     }
 }
 
+/* The answer just stored must be what a lookup of its addresses finds (its
+ * first address, always kept; then the first, middle and last kept). */
+static void check_stored(struct state *s, int pending)
+{
+    struct tryall_list l, m;
+    if (!s->ndistinct)
+        return;
+    FZ_CHECK(look(s, &s->distinct[0], &l), "the first address remembered is not found");
+    FZ_CHECK(strcmp(l.name, s->cut) == 0, "found the list of another name");
+    FZ_CHECK(l.pending == pending, "pending %d, want %d", l.pending, pending);
+    check_kept_of(&l, s->distinct, s->ndistinct);
+    unsigned pick[3] = { 0, l.n / 2, l.n - 1 };
+    for (unsigned k = 0; k < 3; k++) {
+        FZ_CHECK(look(s, &l.a[pick[k]], &m), "kept address %u not found", pick[k]);
+        FZ_CHECK(m.n == l.n && !memcmp(m.a, l.a, l.n * sizeof l.a[0]), "another list found");
+    }
+}
+
+/* A completion right after a partial answer: the other family's addresses
+ * taken from the input join the list just stored. */
+static void check_completion(struct state *s, struct fz *f)
+{
+    struct tryall_addr more[300], d[300];
+    unsigned n = fz_u16(f) % 300, nd = 0;
+    int other = s->distinct[0].family == AF_INET ? AF_INET6 : AF_INET;
+    for (unsigned i = 0; i < n; i++) {
+        more[i] = addr_of(fz_u8(f));
+        more[i].family = (sa_family_t)other;
+        if (!in(d, nd, &more[i]))
+            d[nd++] = more[i];
+    }
+    struct tryall_list l0, l;
+    FZ_CHECK(look(s, &s->distinct[0], &l0), "a partial answer was lost");
+    book_merge(s->namep, more, n, ADDR_FROM_COMPLETION, 1, s->now);
+    s->nfound = 0;   /* a merge promises no address (check_kept) */
+    FZ_CHECK(look(s, &s->distinct[0], &l), "a completed list was lost");
+    FZ_CHECK(!l.pending, "still pending after the completion");
+    unsigned half = BOOK_MAX_ADDRS / 2, want = nd < half ? nd : half;
+    FZ_CHECK(count(l.a, l.n, other) >= want, "completion: %u kept of %u", count(l.a, l.n, other), nd);
+    /* (a partial answer holding half of that family already may be full) */
+    FZ_CHECK(!nd || in(l.a, l.n, &d[0]) || count(l0.a, l0.n, other) >= half,
+             "the completion's first address was shut out");
+}
+
+/* live_before < 0: a merge, which may drop the last addresses of a
+ * crowded family to make room for the other: no address is promised. */
 static void check_kept(struct state *s, int live_before)
 {
     struct tryall_list l;
-    if (live_before < BOOK_CAPACITY)
+    if (live_before >= 0 && live_before < BOOK_CAPACITY)
         for (unsigned i = 0; i < s->nfound; i++)
             FZ_CHECK(look(s, &s->found[i], &l), "a findable address was lost");
     FZ_CHECK(book_count(s->now) <= BOOK_CAPACITY, "more than %d lists", BOOK_CAPACITY);
@@ -169,15 +227,26 @@ static void op_store(struct state *s, struct fz *f, int kind)
         if (r) {
             s->last_change = s->last_partial = s->now;
             check_stored(s, 1);
+            if (fz_u8(f) & 1 && s->namep)   /* (a completion always has a name) */
+                check_completion(s, f);
         } else {
+            /* known: the name's list holds what the book keeps of the
+             * answer, which begins with the first of each family */
             struct tryall_list l;
-            for (unsigned i = 0; i < s->ndistinct; i++)
-                FZ_CHECK(look(s, &s->distinct[i], &l), "partial answer %u neither kept nor known", i);
+            int seen4 = 0, seen6 = 0;
+            for (unsigned i = 0; i < s->ndistinct; i++) {
+                int *seen = s->distinct[i].family == AF_INET ? &seen4 : &seen6;
+                if (!*seen)
+                    FZ_CHECK(look(s, &s->distinct[i], &l), "partial answer %u neither kept nor known", i);
+                *seen = 1;
+            }
         }
     } else {
         book_merge(s->namep, s->in, s->n, fz_u8(f) % 3, fz_u8(f) & 1, s->now);
         if (s->namep)
             s->last_change = s->now;
+        live = -1;
+        s->nfound = 0;
     }
     check_kept(s, live);
 }
