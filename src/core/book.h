@@ -15,6 +15,8 @@
 #define BOOK_TTL_MS     (10u * 60u * 1000u)
 /* A lookup for more addresses is waited for at most this long. */
 #define BOOK_PENDING_MS (15u * 1000u)
+/* An answer is read for as many of each family as a list can hold. */
+_Static_assert(ADDR_ANSWER_PER_FAMILY == BOOK_MAX_ADDRS, "addr_from_answer reads a list's worth");
 
 struct tryall_list {
     char name[BOOK_NAME_MAX];               /* for logs; truncated, NUL-terminated */
