@@ -45,6 +45,9 @@ declare -gA CHAOS_NAMES=(
   [mixed.chaos]="10.77.0.21 10.77.0.12 10.77.0.3 fd00:c4a0::12 fd00:c4a0::10 fd00:c4a0::3"
   [reset.chaos]="10.77.0.11 10.77.0.10 fd00:c4a0::11 fd00:c4a0::20"
   [dead.chaos]="10.77.0.14 10.77.0.22 fd00:c4a0::22 fd00:c4a0::14"
+  # 36 addresses nowhere, two of them twice (the answer is cut to TCP; the
+  # book keeps 32), a listener last of each family
+  [wide.chaos]="$(printf '10.77.5.%d ' $(seq 1 36) 1 2) 10.77.0.4 fd00:c4a0::4"
 )
 
 # The zone for dnsd and the client's NAME=ADDR,... arguments.

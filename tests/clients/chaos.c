@@ -1,11 +1,13 @@
 /* chaos.c - the client (and echo server) of the chaos scenario
  * (bats/chaos.bats, bats/lib/chaos.bash): threads resolve names whose
  * addresses sit behind a network that loses, duplicates, delays, reorders
- * and resets packets, connect (blocking, or non-blocking and then poll,
- * select or epoll), while a partner thread of each sometimes closes,
- * dup2()s over or dup()s the racing descriptor, and the test stops and
- * continues the whole process (SIGSTOP/SIGCONT; a SIGCONT handler with
- * SA_RESTART counts them).
+ * and resets packets (AF_UNSPEC, AF_INET or AF_INET6; SOCK_STREAM, any or
+ * SOCK_DGRAM hints, as netcat asks), connect a TCP socket to the first
+ * answer (blocking, or non-blocking and then poll, select or epoll), while
+ * a partner thread of each sometimes closes (close, close_range), dup2()s
+ * over or copies (dup, F_DUPFD_CLOEXEC) the racing descriptor, and the test
+ * stops and continues the whole process (SIGSTOP/SIGCONT; a SIGCONT handler
+ * with SA_RESTART counts them).
  *
  * Checks: every connect ends (a success, or an error a network gives:
  * ECONNREFUSED ETIMEDOUT EHOSTUNREACH ENETUNREACH ECONNRESET ECONNABORTED;
@@ -186,7 +188,9 @@ static void one_op(struct worker *w)
 {
     static const int fams[] = { AF_UNSPEC, AF_UNSPEC, AF_UNSPEC, AF_INET, AF_INET6 };
     const struct name *n = &names[rand_r(&w->seed) % nnames];
-    struct addrinfo hints = { .ai_family = fams[rand_r(&w->seed) % 5], .ai_socktype = SOCK_STREAM }, *res;
+    static const int types[] = { SOCK_STREAM, SOCK_STREAM, 0, SOCK_DGRAM };
+    struct addrinfo hints = { .ai_family = fams[rand_r(&w->seed) % 5],
+                              .ai_socktype = types[rand_r(&w->seed) % 4] }, *res;
     /* Half the time partly re-cased: the same DNS name, but a name the
      * book has no list of yet (it reuses one for 10 minutes), so late
      * answers and completions keep joining running races all along. */
@@ -201,7 +205,7 @@ static void one_op(struct worker *w)
         return;
     }
     enum kind k = (enum kind)(rand_r(&w->seed) % NKIND);
-    int sab = rand_r(&w->seed) % 100 < 25 ? 1 + rand_r(&w->seed) % 3 : 0;
+    int sab = rand_r(&w->seed) % 100 < 25 ? 1 + rand_r(&w->seed) % (P_N - 1) : 0;
     step(w, "sockets");
     int by = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | (k == K_BLOCK ? 0 : SOCK_NONBLOCK), 0);
@@ -218,7 +222,7 @@ static void one_op(struct worker *w)
     enum result r = attempt(w, fd, k, res, n);
     w->res[r]++;
     w->ended++;
-    if (r == RES_SABOTAGED && sab == P_CLOSE)
+    if (r == RES_SABOTAGED && partner_closes(sab))
         fd = -1;   /* closed by the partner: the number may be another thread's now */
     if (!ident(by, &st1) || st1.st_ino != st0.st_ino || st1.st_dev != st0.st_dev)
         h_fail("worker %d: the bystander descriptor %d is another file now", w->id, by);

@@ -1,6 +1,7 @@
 /* chaos_partner.h - owns the saboteur of the chaos client (chaos.c): one
  * partner thread per worker that, armed with a descriptor, waits a given
- * time and then closes it, dup2()s a spare socket over it, or dup()s it and
+ * time and then closes it (close, or close_range over it alone), dup2()s a
+ * spare socket over it, or copies it (dup, fcntl F_DUPFD_CLOEXEC) and
  * closes the copy - while the worker is still connecting on it - unless
  * the worker disarmed it first. The act happens entirely before or not at
  * all after partner_disarm() returns, so the partner never touches a number
@@ -11,12 +12,19 @@
 #define CHAOS_PARTNER_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { P_NONE, P_CLOSE, P_DUP2, P_DUP };
+enum { P_NONE, P_CLOSE, P_DUP2, P_DUP, P_CLOSE_RANGE, P_FDUP, P_N };
+
+/* Does the act leave the number closed (no longer the worker's)? */
+static inline int partner_closes(int action)
+{
+    return action == P_CLOSE || action == P_CLOSE_RANGE;
+}
 
 struct partner {
     pthread_t th;
@@ -31,10 +39,13 @@ static inline void partner_act(struct partner *p)
 {
     if (p->action == P_CLOSE) {
         close(p->fd);
+    } else if (p->action == P_CLOSE_RANGE) {
+        close_range((unsigned)p->fd, (unsigned)p->fd, 0);
     } else if (p->action == P_DUP2) {
         dup2(p->spare, p->fd);
     } else {
-        int c = dup(p->fd);   /* a copy follows the race; then it goes */
+        /* a copy follows the race; then it goes */
+        int c = p->action == P_DUP ? dup(p->fd) : fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
         if (c >= 0)
             close(c);
     }
