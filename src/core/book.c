@@ -212,9 +212,18 @@ void book_merge(const char *name, const struct tryall_addr *addrs, unsigned n, i
         return;
     struct entry *e = by_name(name, now_ms);
     if (e) {
-        add(&e->list, addrs, n, origin);
-        if (final)
-            e->list.pending = 0;
+        /* The newest list of the name, and every list of it still waiting
+         * (two one-family answers of one name made two): the answer is the
+         * name's, and none may wait for it once it came. */
+        for (unsigned i = 0; i < BOOK_CAPACITY; i++) {
+            struct entry *x = &table[i];
+            if (x != e && !(x->used && x->list.pending && !expired(x, now_ms) &&
+                            strcmp(x->list.name, e->list.name) == 0))
+                continue;
+            add(&x->list, addrs, n, origin);
+            if (final)
+                x->list.pending = 0;
+        }
         filter_rebuild();
     } else {
         struct tryall_list l;

@@ -44,9 +44,10 @@ int book_remember_partial(const char *name, const struct tryall_addr *addrs, uns
                           uint64_t now_ms);
 
 /* More addresses for name arrived (origin: enum addr_origin): appended to
- * the newest list of that name, duplicates dropped, a full list making room
- * for a family it holds fewer than BOOK_MAX_ADDRS / 2 of. final: no more will
- * come (the pending mark goes, even with n == 0). With no list of that name
+ * the newest list of that name and to every list of it still pending,
+ * duplicates dropped, a full list making room for a family it holds fewer
+ * than BOOK_MAX_ADDRS / 2 of. final: no more will
+ * come (the pending marks go, even with n == 0). With no list of that name
  * (evicted), the addresses are remembered as a list of their own. */
 void book_merge(const char *name, const struct tryall_addr *addrs, unsigned n, int origin,
                 int final, uint64_t now_ms);

@@ -20,7 +20,8 @@
  * clock stands still no answer loses anything findable (a merge may: the
  * last addresses of a crowded family make room for the other); pending ends 15 s after the
  * last partial answer at the latest (a race waits for nothing longer), at
- * once in a fork child; no more than 128 lists; nothing is found 10
+ * once in a fork child, and no list of a name is pending after the name's
+ * final answer (unless a partial answer came since); no more than 128 lists; nothing is found 10
  * minutes after the last change; an address never offered is never found.
  * Must never keep book state from one input to the next. */
 #include "fuzz.h"
@@ -59,6 +60,7 @@ static int in(const struct tryall_addr *v, unsigned n, const struct tryall_addr 
 
 struct state {
     uint64_t now, last_change, last_partial;
+    uint64_t seq, partial_seq[4], final_seq[4];   /* per short name: ops that set and clear pending */
     struct tryall_addr found[16];   /* addresses found lately: must stay findable */
     unsigned nfound;
     char name[512], cut[BOOK_NAME_MAX];
@@ -109,6 +111,13 @@ static void remember_found(struct state *s, const struct tryall_addr *a)
         s->nfound = 16;
 }
 
+/* Which of the four short names ("a.test".."d.test") name is, or -1. */
+static int short_id(const char *name)
+{
+    return name && strlen(name) == 6 && !strcmp(name + 1, ".test") && name[0] >= 'a' &&
+                   name[0] <= 'd' ? name[0] - 'a' : -1;
+}
+
 /* Look a up; checks what is found. Returns found, with the list in *out. */
 static int look(struct state *s, const struct tryall_addr *a, struct tryall_list *out)
 {
@@ -125,6 +134,9 @@ static int look(struct state *s, const struct tryall_addr *a, struct tryall_list
     FZ_CHECK(!out->pending || s->now < s->last_partial + BOOK_PENDING_MS,
              "pending %llu ms after the last partial answer",
              (unsigned long long)(s->now - s->last_partial));
+    int id = short_id(out->name);
+    FZ_CHECK(!out->pending || id < 0 || s->partial_seq[id] > s->final_seq[id],
+             "a list of %s still pending after the name's final answer", out->name);
     FZ_CHECK(s->now < s->last_change + BOOK_TTL_MS, "found 10 minutes after the last change");
     remember_found(s, a);
     return 1;
@@ -189,6 +201,8 @@ static void check_completion(struct state *s, struct fz *f)
     FZ_CHECK(look(s, &s->distinct[0], &l0), "a partial answer was lost");
     book_merge(s->namep, more, n, ADDR_FROM_COMPLETION, 1, s->now);
     s->nfound = 0;   /* a merge promises no address (check_kept) */
+    if (short_id(s->cut) >= 0)
+        s->final_seq[short_id(s->cut)] = ++s->seq;
     FZ_CHECK(look(s, &s->distinct[0], &l), "a completed list was lost");
     FZ_CHECK(!l.pending, "still pending after the completion");
     unsigned half = BOOK_MAX_ADDRS / 2, want = nd < half ? nd : half;
@@ -226,6 +240,8 @@ static void op_store(struct state *s, struct fz *f, int kind)
         FZ_CHECK(!r || s->ndistinct >= 1, "a partial answer of nothing remembered");
         if (r) {
             s->last_change = s->last_partial = s->now;
+            if (short_id(s->cut) >= 0)
+                s->partial_seq[short_id(s->cut)] = ++s->seq;
             check_stored(s, 1);
             if (fz_u8(f) & 1 && s->namep)   /* (a completion always has a name) */
                 check_completion(s, f);
@@ -242,9 +258,12 @@ static void op_store(struct state *s, struct fz *f, int kind)
             }
         }
     } else {
-        book_merge(s->namep, s->in, s->n, fz_u8(f) % 3, fz_u8(f) & 1, s->now);
+        int origin = fz_u8(f) % 3, final = fz_u8(f) & 1;
+        book_merge(s->namep, s->in, s->n, origin, final, s->now);
         if (s->namep)
             s->last_change = s->now;
+        if (s->namep && final && short_id(s->cut) >= 0)
+            s->final_seq[short_id(s->cut)] = ++s->seq;
         live = -1;
         s->nfound = 0;
     }
