@@ -48,6 +48,8 @@ declare -gA CHAOS_NAMES=(
   # 36 addresses nowhere, two of them twice (the answer is cut to TCP; the
   # book keeps 32), a listener last of each family
   [wide.chaos]="$(printf '10.77.5.%d ' $(seq 1 36) 1 2) 10.77.0.4 fd00:c4a0::4"
+  # one family only: asked for IPv6 there is no answer at all (0 addresses)
+  [v4only.chaos]="10.77.0.15 10.77.0.5"
 )
 
 # The zone for dnsd and the client's NAME=ADDR,... arguments.
@@ -82,6 +84,7 @@ count_of() {   # WORD: the number after WORD in the output's lines
   [ "$(count_of ok)" -ge 20 ]
   [ "$(count_of error)" -ge 5 ]
   [ "$(count_of sabotaged)" -ge 5 ]
+  [ "$(count_of noanswer)" -ge 1 ]
   # no descriptor leaked: the program's own count, and from outside
   [[ $output =~ fds\ start\ ([0-9]+)\ end\ ([0-9]+) ]]
   [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]

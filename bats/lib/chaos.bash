@@ -10,9 +10,9 @@
 #          delay, jitter, reordering: --delay 2 --jitter 15 --reorder 10
 #
 # Server addresses (10.77.0.N and fd00:c4a0::N), by what answers there:
-#   N = 2, 3, 4    an echo server (chaos serve) on port 9000
+#   N = 2, 3, 4, 5 an echo server (chaos serve) on port 9000
 #   N = 11, 12     the echo server, behind the rst-syn / icmp-syn rules
-#   N = 10, 14     nothing: the kernel refuses
+#   N = 10, 14, 15 nothing: the kernel refuses
 #   N = 20, 21, 22 a black hole (every packet dropped)
 #   10.77.5.N      nowhere: the server namespace does not forward (it
 #                  answers host-unreachable, rate-limited, or nothing)
@@ -125,8 +125,8 @@ chaos_inner() {   # DIR ZONE -- CMD...
   ip link set ts netns "$CHAOS_SRV"
   chaos_addresses
   chaos_rules
-  nsenter -t "$CHAOS_SRV" -n "$CHAOS_CLIENT" serve 9000 10.77.0.2 10.77.0.3 10.77.0.4 10.77.0.11 \
-    10.77.0.12 fd00:c4a0::2 fd00:c4a0::3 fd00:c4a0::4 fd00:c4a0::11 fd00:c4a0::12 \
+  nsenter -t "$CHAOS_SRV" -n "$CHAOS_CLIENT" serve 9000 10.77.0.2 10.77.0.3 10.77.0.4 10.77.0.5 \
+    10.77.0.11 10.77.0.12 fd00:c4a0::2 fd00:c4a0::3 fd00:c4a0::4 fd00:c4a0::11 fd00:c4a0::12 \
     >"$d/server.out" 2>&1 &
   chaos_until_file "$d/server.out" ready || { echo "echo server did not start"; cat "$d/server.out"; return 1; }
   dns_start "$d" "$zone" --delay-aaaa 120
@@ -168,7 +168,7 @@ chaos_addresses() {
   ip -6 route add fd00:c4a0::/64 dev tc src fd00:c4a1::1
   "${s[@]}" ip link set lo up
   "${s[@]}" ip link set ts up
-  for a in 2 3 4 10 11 12 14 20 21 22; do
+  for a in 2 3 4 5 10 11 12 14 15 20 21 22; do
     "${s[@]}" ip addr add "10.77.0.$a/32" dev lo
     "${s[@]}" ip -6 addr add "fd00:c4a0::$a/128" dev lo nodad
   done
