@@ -123,11 +123,10 @@ static int wait_nb(struct worker *w, int fd, enum kind k, int *err)
 /* A connected socket: peer of the name, own token back. */
 static enum result verify(struct worker *w, int fd, const struct name *n)
 {
-    char why[256], peer[64], tok[64];
-    struct timeval tv = { 5, 0 };
+    char peer[64], tok[64];
+    struct stat st0, st1;
     step(w, "verify");
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    fstat(fd, &st0);
     int in = h_peer_in(fd, n->all, peer, sizeof peer);
     if (in < 0 && errno == ENOTCONN)
         return RES_IOERR;   /* reset right after the handshake (the rst-ack rule) */
@@ -138,11 +137,16 @@ static enum result verify(struct worker *w, int fd, const struct name *n)
     }
     snprintf(tok, sizeof tok, "w%d-op%ld-%08x-fd%d\n", w->id, w->started, rand_r(&w->seed), fd);
     step(w, "echo");
-    if (h_roundtrip(fd, tok, 8000, why, sizeof why) == 0)
-        return RES_OK;
-    if (!strncmp(why, "echo mismatch", 13))
-        h_fail("worker %d %s: %s", w->id, n->name, why);
-    return RES_IOERR;
+    int rt = chaos_roundtrip(fd, tok, 8000);
+    if (fstat(fd, &st1) != 0 || st1.st_ino != st0.st_ino) {
+        in = h_peer_in(fd, n->all, peer, sizeof peer);
+        h_fail("worker %d %s: the socket on fd %d was replaced after its connect ended "
+               "(now %s, peer %s)", w->id, n->name, fd, in < 0 ? h_ename(errno) : "connected",
+               in < 0 ? "-" : peer);
+    }
+    if (rt > 0)
+        h_fail("worker %d %s: echo mismatch for %s", w->id, n->name, tok);
+    return rt == 0 ? RES_OK : RES_IOERR;
 }
 
 /* The socket of a bystander descriptor, to see it never changes. */

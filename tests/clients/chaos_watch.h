@@ -1,6 +1,7 @@
 /* chaos_watch.h - owns what the chaos client (chaos.c) looks at: one slice
  * of a wait for a connecting descriptor by poll, select or epoll (checking
- * that epoll hands back only the app's data), the list of the process's
+ * that epoll hands back only the app's data), a token's round trip that
+ * cannot hang whatever the descriptor holds, the list of the process's
  * open descriptors with what each is, and the idle wait after the report
  * (the test counts /proc/PID/fd then).
  * Header-only (static inline): chaos.c stays one translation unit.
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +50,38 @@ static inline int chaos_wait_once(int fd, int how, int ep, uint64_t data)
     if (r < 0)
         return errno == EINTR ? 0 : -errno;
     return r > 0;
+}
+
+/* Send tok on fd and read it back within ms, never blocking in the kernel
+ * (poll, then MSG_DONTWAIT): 0 ok, 1 wrong bytes back, -1 an error or the
+ * time ran out (errno). */
+static inline int chaos_roundtrip(int fd, const char *tok, int ms)
+{
+    size_t n = strlen(tok), sent = 0, got = 0;
+    char buf[128];
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (got < n && got < sizeof buf) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        struct pollfd p = { fd, (short)(sent < n ? POLLOUT : POLLIN), 0 };
+        if (left <= 0)
+            return errno = ETIMEDOUT, -1;
+        if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+            return -1;
+        ssize_t r = sent < n ? send(fd, tok + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL)
+                             : recv(fd, buf + got, n - got, MSG_DONTWAIT);
+        if (r == 0)
+            return errno = ECONNRESET, -1;   /* EOF before the echo */
+        if (r < 0 && errno != EAGAIN && errno != EINTR)
+            return -1;
+        if (r > 0 && sent < n)
+            sent += (size_t)r;
+        else if (r > 0)
+            got += (size_t)r;
+    }
+    return memcmp(buf, tok, n) != 0;
 }
 
 /* The open descriptors (number and what they are), TRYALL_LOG_FILE's and
