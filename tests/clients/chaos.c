@@ -14,7 +14,8 @@
  * never EINTR: every handler has SA_RESTART) within 20 s, or the watchdog
  * exits 99 with every worker's state; a success is a socket connected to
  * an address of its name that echoes its own token (a reset or a timeout
- * on the way is an I/O error, a wrong echo a failure); epoll hands back
+ * on the way is an I/O error, a wrong echo a failure) and is still the
+ * same socket after that; epoll hands back
  * only the data the app registered; a bystander socket each op opens is
  * the same socket at the end of the op (no hidden socket ever lands on a
  * number the app holds); no descriptor the app gets is in the hidden range;
