@@ -23,7 +23,7 @@
 #                            tcp reset
 #                  icmp-syn  40 % of SYNs to fd00:c4a0::{11,12}: reject with
 #                            icmpx type host-unreachable
-#                  rst-ack   3 % of ACK segments to 10.77.0.{11,12} (the
+#                  rst-ack   5 % of ACK segments to 10.77.0.{11,12} (the
 #                            third packet of a handshake included): tcp reset
 #   server output: loss-out  CHAOS_LOSS % of what goes out on ts dropped
 #   client postrouting: dup4, dup6  CHAOS_DUP % of what leaves on tc sent twice
@@ -187,7 +187,7 @@ table inet chaos {
     ip6 daddr { fd00:c4a0::20, fd00:c4a0::21, fd00:c4a0::22 } counter drop comment "blackhole6"
     ip daddr { 10.77.0.11, 10.77.0.12 } tcp flags & (syn | ack) == syn numgen random mod 100 < 40 counter reject with tcp reset comment "rst-syn"
     ip6 daddr { fd00:c4a0::11, fd00:c4a0::12 } tcp flags & (syn | ack) == syn numgen random mod 100 < 40 counter reject with icmpx type host-unreachable comment "icmp-syn"
-    ip daddr { 10.77.0.11, 10.77.0.12 } tcp flags & (syn | ack | rst | fin) == ack numgen random mod 100 < 3 counter reject with tcp reset comment "rst-ack"
+    ip daddr { 10.77.0.11, 10.77.0.12 } tcp flags & (syn | ack | rst | fin) == ack numgen random mod 100 < 5 counter reject with tcp reset comment "rst-ack"
   }
   chain out {
     type filter hook output priority 0;
