@@ -50,7 +50,11 @@ for t in "$@"; do
     fi
 done
 if [ -n "$failed" ]; then
-    echo "fuzz: failed:$failed (inputs under $out/crash/)"
+    if [ -n "$replay" ]; then
+        echo "fuzz: failed:$failed (a corpus entry breaks an invariant: see above)"
+    else
+        echo "fuzz: failed:$failed (inputs under $out/crash/)"
+    fi
     exit 1
 fi
 exit 0
