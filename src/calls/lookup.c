@@ -23,23 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The addresses of a getaddrinfo answer, in its order. */
-static unsigned addrs_of(const struct addrinfo *res, struct tryall_addr *a)
-{
-    unsigned n = 0;
-    for (const struct addrinfo *ai = res; ai && n < BOOK_MAX_ADDRS; ai = ai->ai_next)
-        if (ai->ai_addr && addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a[n]) == 0)
-            n++;
-    return n;
-}
-
 /* An answer for name that came in the background: into the book. (No log
  * line here: a worker has no descriptor of the app's, the log's included;
  * the race that takes the addresses in says where they came from.) */
 static void to_book(const char *name, int rc, const struct addrinfo *res, int origin, int final)
 {
-    struct tryall_addr a[BOOK_MAX_ADDRS];
-    unsigned n = rc == 0 ? addrs_of(res, a) : 0;
+    struct tryall_addr a[ADDR_ANSWER_MAX];
+    unsigned n = rc == 0 ? addr_from_answer(res, a) : 0;
     book_merge(name, a, n, origin, final, tryall_now_ms());
 }
 

@@ -25,17 +25,6 @@ static int other_family(int family)
     return family == AF_INET ? AF_INET6 : AF_INET;
 }
 
-/* The addresses of a getaddrinfo answer, in its order (duplicates, one per
- * socktype, collapse in the book). */
-static unsigned from_addrinfo(const struct addrinfo *res, struct tryall_addr *a)
-{
-    unsigned n = 0;
-    for (const struct addrinfo *ai = res; ai && n < BOOK_MAX_ADDRS; ai = ai->ai_next)
-        if (ai->ai_addr && addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a[n]) == 0)
-            n++;
-    return n;
-}
-
 /* Remember a complete answer here and for the user's other processes. */
 static void share(const char *name, const struct tryall_addr *a, unsigned n, uint64_t now)
 {
@@ -58,8 +47,8 @@ static void note(const char *name, const struct tryall_addr *a, unsigned n, int 
 void resolve_note_answer(const char *node, const struct addrinfo *res, int early)
 {
     int e = errno;
-    struct tryall_addr a[BOOK_MAX_ADDRS];
-    unsigned n = from_addrinfo(res, a);
+    struct tryall_addr a[ADDR_ANSWER_MAX];
+    unsigned n = addr_from_answer(res, a);
     uint64_t now = tryall_now_ms();
     if (early)
         book_remember_partial(node, a, n, now);   /* the late answers are under way */
@@ -100,8 +89,8 @@ __attribute__((noinline)) static void remember(const char *node, const struct ad
     if (tryall_disabled())
         return;
     int e = errno;
-    struct tryall_addr a[BOOK_MAX_ADDRS];
-    share(node, a, from_addrinfo(res, a), tryall_now_ms());
+    struct tryall_addr a[ADDR_ANSWER_MAX];
+    share(node, a, addr_from_answer(res, a), tryall_now_ms());
     errno = e;
 }
 
@@ -121,8 +110,8 @@ __attribute__((noinline)) static int by_name(const char *node, const char *servi
     rc = real()->getaddrinfo(node, service, hints, res);
     if (rc == 0 && res && *res) {
         int e = errno;
-        struct tryall_addr a[BOOK_MAX_ADDRS];
-        unsigned n = from_addrinfo(*res, a);
+        struct tryall_addr a[ADDR_ANSWER_MAX];
+        unsigned n = addr_from_answer(*res, a);
         note(node, a, n, family == AF_INET || family == AF_INET6 ? family : 0);
         errno = e;
     }

@@ -1,8 +1,10 @@
-/* addr.c - owns conversions between sockaddr and the compact tryall_addr.
+/* addr.c - owns conversions between sockaddr (and getaddrinfo answers) and
+ * the compact tryall_addr.
  * Must never allocate, lock or make a system call. */
 #include "core/addr.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <string.h>
 
 static const uint8_t v4mapped_prefix[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
@@ -93,4 +95,22 @@ const char *addr_str(const struct tryall_addr *a, char *buf, size_t len)
     if (!inet_ntop(a->family, a->bytes, buf, (socklen_t)len) && len)
         buf[0] = '\0';
     return buf;
+}
+
+unsigned addr_from_answer(const struct addrinfo *res, struct tryall_addr *out)
+{
+    unsigned n = 0, per[2] = { 0, 0 };
+    for (const struct addrinfo *ai = res; ai && n < ADDR_ANSWER_MAX; ai = ai->ai_next) {
+        if (!ai->ai_addr || addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &out[n]) != 0)
+            continue;
+        unsigned *k = &per[out[n].family == AF_INET6];
+        int seen = 0;
+        for (unsigned i = 0; i < n && !seen; i++)
+            seen = addr_equal(&out[i], &out[n]);
+        if (!seen && *k < ADDR_ANSWER_PER_FAMILY) {
+            ++*k;
+            n++;
+        }
+    }
+    return n;
 }

@@ -40,6 +40,16 @@ socklen_t addr_to_sockaddr(const struct tryall_addr *a, uint16_t port, int sock_
 
 int addr_equal(const struct tryall_addr *a, const struct tryall_addr *b);
 
+/* A getaddrinfo answer as the book is given it: its distinct usable
+ * addresses in its order (one entry per socktype counts once), each family
+ * read up to ADDR_ANSWER_PER_FAMILY (the book's BOOK_MAX_ADDRS), so that a
+ * long answer of one family does not cut off the other. out holds
+ * ADDR_ANSWER_MAX; returns the count. */
+#define ADDR_ANSWER_PER_FAMILY 32
+#define ADDR_ANSWER_MAX (2 * ADDR_ANSWER_PER_FAMILY)
+struct addrinfo;
+unsigned addr_from_answer(const struct addrinfo *res, struct tryall_addr *out);
+
 /* Printable form ("192.0.2.1", "2001:db8::1"); buf of at least 46 bytes. */
 const char *addr_str(const struct tryall_addr *a, char *buf, size_t len);
 

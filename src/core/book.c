@@ -79,11 +79,33 @@ static int list_has(const struct tryall_list *l, const struct tryall_addr *a)
     return 0;
 }
 
+/* Room in l for an address of family: a full list gives up its last
+ * address of the other family while family has fewer than half (so each
+ * family keeps min(its count, BOOK_MAX_ADDRS / 2): a completion or a late
+ * answer is never shut out by a long answer of one family). */
+static int room_for(struct tryall_list *l, int family)
+{
+    unsigned mine = 0;
+    for (unsigned i = 0; i < l->n; i++)
+        mine += l->a[i].family == family;
+    if (l->n < BOOK_MAX_ADDRS)
+        return 1;
+    if (mine >= BOOK_MAX_ADDRS / 2)
+        return 0;
+    unsigned j = l->n;
+    while (l->a[--j].family == family)
+        ;
+    memmove(&l->a[j], &l->a[j + 1], (l->n - j - 1) * sizeof l->a[0]);
+    l->n--;
+    return 1;
+}
+
 /* Append the usable addresses of addrs not in l yet (origin set on them). */
 static void add(struct tryall_list *l, const struct tryall_addr *addrs, unsigned n, int origin)
 {
-    for (unsigned i = 0; i < n && l->n < BOOK_MAX_ADDRS; i++) {
-        if ((addrs[i].family == AF_INET || addrs[i].family == AF_INET6) && !list_has(l, &addrs[i])) {
+    for (unsigned i = 0; i < n; i++) {
+        if ((addrs[i].family == AF_INET || addrs[i].family == AF_INET6) && !list_has(l, &addrs[i]) &&
+            room_for(l, addrs[i].family)) {
             l->a[l->n] = addrs[i];
             l->a[l->n++].origin = (uint8_t)origin;
         }
@@ -197,9 +219,18 @@ void book_merge(const char *name, const struct tryall_addr *addrs, unsigned n, i
         return;
     struct entry *e = by_name(name, now_ms);
     if (e) {
-        add(&e->list, addrs, n, origin);
-        if (final)
-            e->list.pending = 0;
+        /* The newest list of the name, and every list of it still waiting
+         * (two one-family answers of one name made two): the answer is the
+         * name's, and none may wait for it once it came. */
+        for (unsigned i = 0; i < BOOK_CAPACITY; i++) {
+            struct entry *x = &table[i];
+            if (x != e && !(x->used && x->list.pending && !expired(x, now_ms) &&
+                            strcmp(x->list.name, e->list.name) == 0))
+                continue;
+            add(&x->list, addrs, n, origin);
+            if (final)
+                x->list.pending = 0;
+        }
         filter_rebuild();
     } else {
         struct tryall_list l;

@@ -15,6 +15,8 @@
 #define BOOK_TTL_MS     (10u * 60u * 1000u)
 /* A lookup for more addresses is waited for at most this long. */
 #define BOOK_PENDING_MS (15u * 1000u)
+/* An answer is read for as many of each family as a list can hold. */
+_Static_assert(ADDR_ANSWER_PER_FAMILY == BOOK_MAX_ADDRS, "addr_from_answer reads a list's worth");
 
 struct tryall_list {
     char name[BOOK_NAME_MAX];               /* for logs; truncated, NUL-terminated */
@@ -24,8 +26,10 @@ struct tryall_list {
     uint64_t pending_until_ms;              /* ... and is waited for until then */
 };
 
-/* Remember a resolution. Duplicates are dropped (first occurrence kept),
- * addresses past BOOK_MAX_ADDRS ignored; fewer than two distinct addresses:
+/* Remember a resolution. Duplicates are dropped (first occurrence kept);
+ * at most BOOK_MAX_ADDRS are kept, in resolver order, but each family keeps
+ * at least min(its count, BOOK_MAX_ADDRS / 2) (the last of a crowded family
+ * make room, here and in book_merge); fewer than two distinct addresses:
  * nothing is remembered. The oldest entry makes room when full.
  * Returns 1 when remembered, 0 otherwise. */
 int book_remember(const char *name, const struct tryall_addr *addrs, unsigned n, uint64_t now_ms);
@@ -45,8 +49,10 @@ int book_remember_partial(const char *name, const struct tryall_addr *addrs, uns
                           uint64_t now_ms);
 
 /* More addresses for name arrived (origin: enum addr_origin): appended to
- * the newest list of that name, duplicates dropped. final: no more will
- * come (the pending mark goes, even with n == 0). With no list of that name
+ * the newest list of that name and to every list of it still pending,
+ * duplicates dropped, a full list making room for a family it holds fewer
+ * than BOOK_MAX_ADDRS / 2 of. final: no more will
+ * come (the pending marks go, even with n == 0). With no list of that name
  * (evicted), the addresses are remembered as a list of their own. */
 void book_merge(const char *name, const struct tryall_addr *addrs, unsigned n, int origin,
                 int final, uint64_t now_ms);

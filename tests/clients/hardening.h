@@ -174,8 +174,8 @@ static inline int h_roundtrip(int fd, const char *tok, int ms, char *why, size_t
             done += (size_t)w;
             continue;
         }
-        if (w < 0 && errno == EINTR)
-            continue;
+        if (w < 0 && errno == EINTR && h_now_ms() < end)
+            continue;   /* (a socket timeout is not restarted: EINTR; ms still bounds it) */
         if (w < 0 && errno == EAGAIN && h_now_ms() < end) {
             struct pollfd p = { fd, POLLOUT, 0 };
             poll(&p, 1, 100);
@@ -196,7 +196,7 @@ static inline int h_roundtrip(int fd, const char *tok, int ms, char *why, size_t
             snprintf(why, wl, "recv: EOF after %zu of %zu bytes", got, n);
             return -1;
         }
-        if (errno == EINTR)
+        if (errno == EINTR && h_now_ms() < end)
             continue;
         if (errno == EAGAIN && h_now_ms() < end) {
             struct pollfd p = { fd, POLLIN, 0 };
