@@ -323,11 +323,11 @@ const char *histfile_path(void)
 /* A consistent copy of slot i: 0, or -1 when a writer was in it. */
 static int read_slot(unsigned i, struct hist_slot *out)
 {
-    uint64_t *dst = (uint64_t *)out, *src = (uint64_t *)&slots[i];
+    uint32_t *dst = (uint32_t *)out, *src = (uint32_t *)&slots[i];
     uint32_t seq = __atomic_load_n(&slots[i].seq, __ATOMIC_ACQUIRE);
     if (seq & 1u)
         return -1;
-    for (unsigned w = 0; w < sizeof *out / 8; w++)
+    for (unsigned w = 0; w < sizeof *out / 4; w++)
         dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     return __atomic_load_n(&slots[i].seq, __ATOMIC_RELAXED) == seq && out->seq == seq ? 0 : -1;
@@ -380,12 +380,12 @@ void histfile_put(const struct tryall_addr *a, uint16_t port, int outcome, uint3
                                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return;
     struct hist_slot s;
-    uint64_t *w = (uint64_t *)&s, *src = (uint64_t *)&slots[i];
-    for (unsigned k = 0; k < sizeof s / 8; k++)
+    uint32_t *w = (uint32_t *)&s, *src = (uint32_t *)&slots[i];
+    for (unsigned k = 0; k < sizeof s / 4; k++)
         w[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
     hist_record(&s, a, port, outcome, rtt_us, now_ms);
     s.seq = seq + 1;
-    for (unsigned k = 1; k < sizeof s / 8; k++)   /* word 0 holds seq and check */
+    for (unsigned k = 2; k < sizeof s / 4; k++)   /* words 0 and 1: seq and check */
         __atomic_store_n(&src[k], w[k], __ATOMIC_RELAXED);
     __atomic_store_n(&slots[i].check, s.check, __ATOMIC_RELAXED);
     __atomic_store_n(&slots[i].seq, seq + 2, __ATOMIC_RELEASE);
@@ -426,11 +426,11 @@ int histfile_clear(void)
 /* A consistent copy of entry i: 0, or -1. */
 static int read_book(unsigned i, struct hist_book *out)
 {
-    uint64_t *dst = (uint64_t *)out, *src = (uint64_t *)&books[i];
+    uint32_t *dst = (uint32_t *)out, *src = (uint32_t *)&books[i];
     uint32_t seq = __atomic_load_n(&books[i].seq, __ATOMIC_ACQUIRE);
     if (seq & 1u)
         return -1;
-    for (unsigned w = 0; w < sizeof *out / 8; w++)
+    for (unsigned w = 0; w < sizeof *out / 4; w++)
         dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     return __atomic_load_n(&books[i].seq, __ATOMIC_RELAXED) == seq && out->seq == seq ? 0 : -1;
@@ -501,8 +501,8 @@ void histfile_book_put(const struct tryall_list *l)
     struct hist_book e;
     e.seq = seq + 1;
     hist_book_fill(&e, l, now);
-    uint64_t *w = (uint64_t *)&e, *dst = (uint64_t *)&books[i];
-    for (unsigned k = 1; k < sizeof e / 8; k++)   /* word 0 holds seq and check */
+    uint32_t *w = (uint32_t *)&e, *dst = (uint32_t *)&books[i];
+    for (unsigned k = 2; k < sizeof e / 4; k++)   /* words 0 and 1: seq and check */
         __atomic_store_n(&dst[k], w[k], __ATOMIC_RELAXED);
     __atomic_store_n(&books[i].check, e.check, __ATOMIC_RELAXED);
     __atomic_store_n(&books[i].seq, seq + 2, __ATOMIC_RELEASE);
