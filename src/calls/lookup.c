@@ -74,7 +74,7 @@ void lookup_complete(const char *name, int family)
 enum { G_ALL, G_V4, G_V6, G_N };
 
 /* How long the AF_UNSPEC lookup runs alone before the per-family ones join. */
-#define LOOKUP_SPLIT_MS 10
+#define LOOKUP_SPLIT_MS 5
 
 struct gather;
 struct gjob {
