@@ -198,17 +198,22 @@ static uint64_t give_up_at(const struct gather *g, unsigned delay)
     return (g->families_done_ms ? g->families_done_ms : g->first_ok_ms) + delay;
 }
 
-/* Lock held: AF_UNSPEC is slow; ask for each family on its own too. */
+/* Lock held (let go while the jobs are handed over: the worker queue's lock
+ * is never taken under this one, so that fork's handlers, which take both,
+ * cannot meet a thread holding them the other way round): AF_UNSPEC is
+ * slow; ask for each family on its own too. */
 static void split(struct gather *g)
 {
     struct worker_job jobs[2] = { { gather_job, &g->jobs[G_V4] }, { gather_job, &g->jobs[G_V6] } };
-    g->refs += 2;   /* lock held */
-    if (worker_submit(jobs, 2, 1) == 0) {
-        g->split = 1;
-        return;
+    g->refs += 2;
+    g->split = 1;   /* asked: no second split */
+    pthread_mutex_unlock(&gather_lock);
+    int ok = worker_submit(jobs, 2, 1) == 0;
+    pthread_mutex_lock(&gather_lock);
+    if (!ok) {
+        g->refs -= 2;   /* the app's and AF_UNSPEC's stay: never 0 */
+        g->split = -1;
     }
-    g->refs -= 2;   /* the app's and AF_UNSPEC's stay: never 0 */
-    g->split = -1;
 }
 
 /* Lock held: until when to sleep (0: until news). */
