@@ -42,7 +42,7 @@ CORESRC   := $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c src/sys/rea
 # The race floor, for the unit tests that drive it through a fake kernel
 # (tests/fake/: a real-symbol table of its own, so no real.c).
 RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src/sys/highfd.c \
-             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/histfile.c \
+             src/sys/pool.c src/sys/usermem.c src/sys/worker.c src/sys/histfile.c src/sys/histnet.c \
              src/sys/settings.c src/sys/logout.c
 FAKESRC   := $(wildcard tests/fake/*.c)
 
@@ -101,7 +101,7 @@ $(B)/tools/%: tests/tools/%.c | $(B)/tools
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
 
 # histseed works the history file through the library's own code.
-HISTSRC   := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/real.c src/sys/settings.c
+HISTSRC   := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/histnet.c src/sys/real.c src/sys/settings.c
 $(B)/tools/histseed: tests/tools/histseed.c $(HISTSRC) $(HDR) | $(B)/tools
 	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< $(HISTSRC) -ldl -pthread
 
@@ -115,7 +115,7 @@ $(B) $(B)/obj $(B)/tests $(B)/clients $(B)/tools:
 # as the unit tests link them. Built next to the wrapper (the wrapper finds
 # it there), installed in $(LIBDIR)/libtryall/ (the wrapper finds it there).
 TTOOLSRC  := $(filter-out tools/tryall-tool.c,$(wildcard tools/*.c))
-TTOOLLINK := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/real.c src/sys/settings.c
+TTOOLLINK := $(wildcard src/core/*.c) src/sys/histfile.c src/sys/histnet.c src/sys/real.c src/sys/settings.c
 TTOOLDIR  := $(LIBDIR)/libtryall
 
 .PHONY: install-tool uninstall-tool

@@ -11,6 +11,7 @@
  * Must never follow a symlink, act in a set-uid/set-gid process, hold a
  * lock or a descriptor, or let a failure reach the app. */
 #include "sys/histfile.h"
+#include "sys/histint.h"
 #include "core/config.h"
 #include "sys/real.h"
 
@@ -32,8 +33,8 @@
 
 static struct hist_header *map;     /* NULL: history off */
 static struct hist_slot *slots;
-static uint8_t *filter;             /* the shared book's address filter */
-static struct hist_book *books;
+uint8_t *histfile_filter;           /* the shared book's address filter */
+struct hist_book *histfile_books;
 static char path[PATH_MAX];
 static uint64_t network;
 
@@ -83,117 +84,6 @@ static int pick_path(int create)
     if (own_dir(dir, create) != 0)
         return -1;
     return snprintf(path, sizeof path, "%s/history", dir) < (int)sizeof path ? 0 : -1;
-}
-
-/* ---- which network ---------------------------------------------------------- */
-
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    uint64_t x = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        x = (x ^ b[i]) * 1099511628211ull;
-    return h ^ x;   /* order-free: each item hashed alone, then combined */
-}
-
-/* Read a small /proc file into buf (NUL-terminated; what does not fit is
- * left out). Plain system calls, no stdio: this may run in a signal handler
- * (a handler's connect can be a process's first race). */
-static size_t slurp(const char *file, char *buf, size_t len)
-{
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    size_t n = 0;
-    ssize_t r;
-    if (fd < 0)
-        return 0;
-    while (n + 1 < len && (r = real()->read(fd, buf + n, len - 1 - n)) > 0)
-        n += (size_t)r;
-    real()->close(fd);
-    buf[n] = '\0';
-    return n;
-}
-
-/* The n-th whitespace-separated field of line (up to the newline), into out. */
-static int field(const char *line, unsigned n, char *out, size_t len)
-{
-    const char *p = line;
-    for (unsigned k = 0;; k++) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || *p == '\n')
-            return -1;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != '\t' && *e != '\n')
-            e++;
-        if (k == n) {
-            size_t l = (size_t)(e - p) < len - 1 ? (size_t)(e - p) : len - 1;
-            memcpy(out, p, l);
-            out[l] = '\0';
-            return 0;
-        }
-        p = e;
-    }
-}
-
-static int all_zeros(const char *s)
-{
-    return *s && strspn(s, "0") == strlen(s);
-}
-
-/* Hash the lines of a /proc table: for /proc/net/route the default routes'
- * gateway and device, for ipv6_route the default routes' next hop and
- * device, for if_inet6 the global addresses (never the counters, which
- * move). */
-static uint64_t table(const char *file, int kind, uint64_t h)
-{
-    char buf[8192], a[64], b[64], c[64];
-    slurp(file, buf, sizeof buf);
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (kind == 0 && field(line, 1, a, sizeof a) == 0 && all_zeros(a) &&
-            field(line, 2, b, sizeof b) == 0 && field(line, 0, c, sizeof c) == 0) {
-            h = mix(h, b, strlen(b));   /* route: Iface Destination Gateway */
-            h = mix(h, c, strlen(c));
-        } else if (kind == 1 && field(line, 0, a, sizeof a) == 0 && all_zeros(a) &&
-                   field(line, 1, b, sizeof b) == 0 && all_zeros(b) &&
-                   field(line, 4, b, sizeof b) == 0 && field(line, 9, c, sizeof c) == 0) {
-            h = mix(h, b, strlen(b));   /* ipv6_route: dst plen src plen hop ... dev */
-            h = mix(h, c, strlen(c));
-        } else if (kind == 2 && field(line, 0, a, sizeof a) == 0 &&
-                   field(line, 3, b, sizeof b) == 0 && strcmp(b, "20") != 0 &&
-                   field(line, 5, c, sizeof c) == 0 && strcmp(c, "lo") != 0) {
-            h = mix(h, a, strlen(a));   /* if_inet6: addr idx plen scope flags dev */
-        }
-    }
-    return h;
-}
-
-/* The IPv4 addresses of the interfaces but loopback (SIOCGIFCONF). */
-static uint64_t ipv4_addresses(uint64_t h)
-{
-    struct ifreq req[64];
-    struct ifconf conf = { .ifc_len = sizeof req, .ifc_req = req };
-    int s = real()->socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return h;
-    if (ioctl(s, SIOCGIFCONF, &conf) == 0)
-        for (int i = 0; i < conf.ifc_len / (int)sizeof req[0]; i++) {
-            const struct sockaddr_in *in = (const struct sockaddr_in *)&req[i].ifr_addr;
-            if (in->sin_family == AF_INET && (ntohl(in->sin_addr.s_addr) >> 24) != 127)
-                h = mix(h, &in->sin_addr, 4);
-        }
-    real()->close(s);
-    return h;
-}
-
-/* A fingerprint of this host's network: its global addresses and default
- * routes. */
-static uint64_t network_now(void)
-{
-    uint64_t h = ipv4_addresses(0);
-    h = table("/proc/net/if_inet6", 2, h);
-    h = table("/proc/net/route", 0, h);
-    h = table("/proc/net/ipv6_route", 1, h);
-    return h ? h : 1;
 }
 
 /* ---- the file --------------------------------------------------------------- */
@@ -249,8 +139,8 @@ static struct hist_header *map_checked(uint64_t net)
 static void set_map(struct hist_header *m)
 {
     slots = (struct hist_slot *)((char *)m + HIST_SLOTS_AT);
-    filter = (uint8_t *)m + HIST_FILTER_AT;
-    books = (struct hist_book *)((char *)m + HIST_BOOK_AT);
+    histfile_filter = (uint8_t *)m + HIST_FILTER_AT;
+    histfile_books = (struct hist_book *)((char *)m + HIST_BOOK_AT);
     __atomic_store_n(&map, m, __ATOMIC_RELEASE);
 }
 
@@ -264,7 +154,7 @@ static int open_file(int create)
         return create ? -1 : 0;
     if (!create && lstat(path, &st) != 0)
         return 0;
-    network = network_now();
+    network = histfile_network_now();
     struct hist_header *m = map_checked(network);
     /* Missing: a fresh one (or the one another process made meanwhile).
      * Foreign, hostile, or another network's: a fresh one over it, once. */
@@ -280,7 +170,7 @@ static int open_file(int create)
     return 1;
 }
 
-static int state;              /* 0 not mapped, 1 being opened, 2 mapped, 3 off (atomic) */
+int histfile_state;             /* 0 not mapped, 1 being opened, 2 mapped, 3 off (atomic) */
 static uint64_t next_look_ms;  /* not there: look again then (readers) */
 
 /* No pthread_once: a signal handler's connect may be the first race, and
@@ -288,9 +178,9 @@ static uint64_t next_look_ms;  /* not there: look again then (readers) */
  * thread opens, the others go without history. */
 static unsigned looks_left;   /* readers: calls before the clock is read again */
 
-static int ready(int create)
+int histfile_map(int create)
 {
-    int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE), zero = 0;
+    int s = __atomic_load_n(&histfile_state, __ATOMIC_ACQUIRE), zero = 0;
     if (s == 2)
         return 0;
     /* A reader (connect) looks for a file that is not there at most once a
@@ -298,19 +188,19 @@ static int ready(int create)
     if (!create && s == 0 && __atomic_fetch_add(&looks_left, 1, __ATOMIC_RELAXED) % 256u != 0)
         return -1;
     if (s != 0 || (!create && histfile_now_ms() < __atomic_load_n(&next_look_ms, __ATOMIC_RELAXED)) ||
-        !__atomic_compare_exchange_n(&state, &zero, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        !__atomic_compare_exchange_n(&histfile_state, &zero, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return -1;
     int saved = errno, rc = open_file(create);
     errno = saved;
     if (rc == 0)
         __atomic_store_n(&next_look_ms, histfile_now_ms() + 1000u, __ATOMIC_RELAXED);
-    __atomic_store_n(&state, rc > 0 ? 2 : rc == 0 ? 0 : 3, __ATOMIC_RELEASE);
+    __atomic_store_n(&histfile_state, rc > 0 ? 2 : rc == 0 ? 0 : 3, __ATOMIC_RELEASE);
     return rc > 0 ? 0 : -1;
 }
 
 int histfile_ready(void)
 {
-    return ready(1);
+    return histfile_map(1);
 }
 
 const char *histfile_path(void)
@@ -419,96 +309,4 @@ int histfile_clear(void)
     set_map(m);
     munmap(old, HIST_FILE_SIZE);
     return 0;
-}
-
-/* ---- the shared address book ------------------------------------------------ */
-
-/* A consistent copy of entry i: 0, or -1. */
-static int read_book(unsigned i, struct hist_book *out)
-{
-    uint32_t *dst = (uint32_t *)out, *src = (uint32_t *)&books[i];
-    uint32_t seq = __atomic_load_n(&books[i].seq, __ATOMIC_ACQUIRE);
-    if (seq & 1u)
-        return -1;
-    for (unsigned w = 0; w < sizeof *out / 4; w++)
-        dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    return __atomic_load_n(&books[i].seq, __ATOMIC_RELAXED) == seq && out->seq == seq ? 0 : -1;
-}
-
-int histfile_book_ready(void)
-{
-    return ready(0) == 0;
-}
-
-int histfile_book_maybe(const struct tryall_addr *a)
-{
-    uint8_t mask;
-    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 && ready(0) != 0)
-        return 0;
-    unsigned byte = hist_filter_bit(a, &mask);
-    return (__atomic_load_n(&filter[byte], __ATOMIC_RELAXED) & mask) != 0;
-}
-
-int histfile_book_find(const struct tryall_addr *a, struct tryall_list *out)
-{
-    if (!histfile_book_maybe(a))
-        return 0;
-    uint64_t now = histfile_now_ms(), best = 0;
-    int found = 0;
-    for (unsigned i = 0; i < HIST_BOOK_ENTRIES; i++) {
-        struct hist_book e;
-        /* A look in place first: only a likely entry is copied. */
-        uint32_t n = __atomic_load_n(&books[i].n, __ATOMIC_RELAXED);
-        if (n == 0 || n > BOOK_MAX_ADDRS || read_book(i, &e) != 0 || !hist_book_valid(&e, now) ||
-            !hist_book_has(&e, a) || e.when_ms < best)
-            continue;
-        hist_book_to_list(&e, out);
-        best = e.when_ms;
-        found = 1;
-    }
-    return found;
-}
-
-/* The entry for a list: its name's, else an empty or expired one, else the
- * oldest. */
-static unsigned book_place(const struct tryall_list *l, uint64_t now)
-{
-    unsigned best = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (unsigned i = 0; i < HIST_BOOK_ENTRIES; i++) {
-        struct hist_book e;
-        if (read_book(i, &e) != 0 || !hist_book_valid(&e, now))
-            return i;
-        if (strncmp(e.name, l->name, sizeof e.name) == 0)
-            return i;
-        if (e.when_ms < oldest)
-            oldest = e.when_ms, best = i;
-    }
-    return best;
-}
-
-void histfile_book_put(const struct tryall_list *l)
-{
-    if (l->n == 0 || ready(1) != 0)
-        return;
-    uint64_t now = histfile_now_ms();
-    unsigned i = book_place(l, now);
-    uint32_t seq = __atomic_load_n(&books[i].seq, __ATOMIC_ACQUIRE);
-    if ((seq & 1u) || !__atomic_compare_exchange_n(&books[i].seq, &seq, seq + 1, 0,
-                                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-        return;   /* another writer in it: skip */
-    struct hist_book e;
-    e.seq = seq + 1;
-    hist_book_fill(&e, l, now);
-    uint32_t *w = (uint32_t *)&e, *dst = (uint32_t *)&books[i];
-    for (unsigned k = 2; k < sizeof e / 4; k++)   /* words 0 and 1: seq and check */
-        __atomic_store_n(&dst[k], w[k], __ATOMIC_RELAXED);
-    __atomic_store_n(&books[i].check, e.check, __ATOMIC_RELAXED);
-    __atomic_store_n(&books[i].seq, seq + 2, __ATOMIC_RELEASE);
-    for (unsigned k = 0; k < e.n; k++) {
-        uint8_t mask;
-        unsigned byte = hist_filter_bit(&e.a[k], &mask);
-        __atomic_fetch_or(&filter[byte], mask, __ATOMIC_RELAXED);
-    }
 }

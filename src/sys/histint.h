@@ -1,0 +1,20 @@
+/* histint.h - owns what sys/histfile.c shares with sys/histbook.c only: the
+ * mapping's state and regions, and the one way to map the file.
+ * Must never be included outside those two files. */
+#ifndef TRYALL_HISTINT_H
+#define TRYALL_HISTINT_H
+
+#include <stdint.h>
+#include "core/history.h"
+
+extern int histfile_state;            /* 2: mapped (atomic) */
+extern uint8_t *histfile_filter;
+extern struct hist_book *histfile_books;
+
+/* A fingerprint of this host's network (sys/histnet.c). */
+uint64_t histfile_network_now(void);
+
+/* Map the history file (create 0: only one that is there). 0, or -1. */
+int histfile_map(int create);
+
+#endif
