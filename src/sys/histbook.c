@@ -13,14 +13,7 @@
 /* A consistent copy of entry i: 0, or -1. */
 static int read_book(unsigned i, struct hist_book *out)
 {
-    uint32_t *dst = (uint32_t *)out, *src = (uint32_t *)&histfile_books[i];
-    uint32_t seq = __atomic_load_n(&histfile_books[i].seq, __ATOMIC_ACQUIRE);
-    if (seq & 1u)
-        return -1;
-    for (unsigned w = 0; w < sizeof *out / 4; w++)
-        dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    return __atomic_load_n(&histfile_books[i].seq, __ATOMIC_RELAXED) == seq && out->seq == seq ? 0 : -1;
+    return histfile_seq_read(&histfile_books[i], out, sizeof *out);
 }
 
 int histfile_book_ready(void)

@@ -210,17 +210,23 @@ const char *histfile_path(void)
 
 /* ---- slots ------------------------------------------------------------------- */
 
+int histfile_seq_read(const void *from, void *to, size_t n)
+{
+    const uint32_t *src = from;
+    uint32_t *dst = to;
+    uint32_t seq = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
+    if (seq & 1u)
+        return -1;
+    for (size_t w = 0; w < n / 4; w++)
+        dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return __atomic_load_n(&src[0], __ATOMIC_RELAXED) == seq && dst[0] == seq ? 0 : -1;
+}
+
 /* A consistent copy of slot i: 0, or -1 when a writer was in it. */
 static int read_slot(unsigned i, struct hist_slot *out)
 {
-    uint32_t *dst = (uint32_t *)out, *src = (uint32_t *)&slots[i];
-    uint32_t seq = __atomic_load_n(&slots[i].seq, __ATOMIC_ACQUIRE);
-    if (seq & 1u)
-        return -1;
-    for (unsigned w = 0; w < sizeof *out / 4; w++)
-        dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    return __atomic_load_n(&slots[i].seq, __ATOMIC_RELAXED) == seq && out->seq == seq ? 0 : -1;
+    return histfile_seq_read(&slots[i], out, sizeof *out);
 }
 
 void histfile_get(const struct tryall_addr *a, uint16_t port, struct hist_slot *out)

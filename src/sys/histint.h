@@ -4,6 +4,7 @@
 #ifndef TRYALL_HISTINT_H
 #define TRYALL_HISTINT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "core/history.h"
 
@@ -13,6 +14,11 @@ extern struct hist_book *histfile_books;
 
 /* A fingerprint of this host's network (sys/histnet.c). */
 uint64_t histfile_network_now(void);
+
+/* A consistent copy of n bytes of a record whose first word is its
+ * sequence count (odd while a writer is in it): 0, or -1 when a writer was
+ * in it before or during the copy. */
+int histfile_seq_read(const void *from, void *to, size_t n);
 
 /* Map the history file (create 0: only one that is there). 0, or -1. */
 int histfile_map(int create);
