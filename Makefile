@@ -86,6 +86,11 @@ $(B)/tests/%: tests/%.c $(CORESRC) $(HDR) | $(B)/tests
 $(B)/tests/test_race_%: tests/test_race_%.c $(RACESRC) $(FAKESRC) tests/fake/fake.h $(HDR) | $(B)/tests
 	$(CC) $(BASEFLAGS) -DTRYALL_CHECKS -Itests -pthread $(CFLAGS) -o $@ $< $(RACESRC) $(FAKESRC) -lcmocka -pthread
 
+# The calls floor's lookups (calls/lookup.c) over the core, the worker pool
+# and the rest of calls/ played by the test.
+$(B)/tests/test_calls_%: tests/test_calls_%.c src/calls/%.c $(CORESRC) $(HDR) | $(B)/tests
+	$(CC) $(BASEFLAGS) -Isrc -pthread $(CFLAGS) -o $@ $< src/calls/$*.c $(CORESRC) -lcmocka -ldl -pthread
+
 $(B)/clients/%: tests/clients/%.c tests/clients/fdcount.h tests/clients/addrstr.h | $(B)/clients
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -pthread -o $@ $< -pthread
 

@@ -216,13 +216,6 @@ static void split(struct gather *g)
     }
 }
 
-/* Lock held: until when to sleep (0: until news). */
-static uint64_t wake_at(struct gather *g, unsigned delay, uint64_t now)
-{
-    if (!g->split && now >= g->split_at_ms)
-        split(g);
-    return g->split ? give_up_at(g, delay) : g->split_at_ms;
-}
 
 /* pthread_cancel while the app waits: the jobs finish on their own. */
 static void abandon(void *arg)
@@ -247,7 +240,12 @@ static int await(struct gather *g, unsigned delay, struct addrinfo **res, int *r
             g->res[G_ALL] = NULL;
             break;
         }
-        uint64_t now = tryall_now_ms(), at = wake_at(g, delay, now);
+        uint64_t now = tryall_now_ms();
+        if (!g->split && now >= g->split_at_ms) {
+            split(g);   /* lets the lock go: whatever came meanwhile, look again */
+            continue;
+        }
+        uint64_t at = g->split ? give_up_at(g, delay) : g->split_at_ms;
         if (at && now >= at && g->split == 1) {
             *res = families(g);
             *rc = 0;

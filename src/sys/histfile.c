@@ -217,9 +217,10 @@ int histfile_seq_read(const void *from, void *to, size_t n)
     uint32_t seq = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
     if (seq & 1u)
         return -1;
+    /* acquire loads: the sequence count's second reading cannot move
+     * before any of them (a fence would do the same; TSan models only these) */
     for (size_t w = 0; w < n / 4; w++)
-        dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        dst[w] = __atomic_load_n(&src[w], __ATOMIC_ACQUIRE);
     return __atomic_load_n(&src[0], __ATOMIC_RELAXED) == seq && dst[0] == seq ? 0 : -1;
 }
 

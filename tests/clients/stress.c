@@ -59,9 +59,9 @@ struct worker {
     pthread_t th;
     int id;
     unsigned seed;
-    volatile int op;
-    const char *volatile step;
-    volatile int64_t since;
+    int op;               /* op, step, since, ops: written with relaxed atomics, */
+    const char *step;     /* read so by the watchdog's report() */
+    int64_t since;
     long ops, ok;
 };
 
@@ -73,8 +73,9 @@ static struct worker *workers;
 
 static void step(struct worker *w, const char *what)
 {
-    w->step = what;
-    w->since = h_now_ms();
+    /* relaxed atomics: the watchdog's report() reads them from its thread */
+    __atomic_store_n(&w->since, h_now_ms(), __ATOMIC_RELAXED);
+    __atomic_store_n(&w->step, what, __ATOMIC_RELAXED);
     h_tick();
 }
 
@@ -83,9 +84,12 @@ static void report(void)
     int64_t now = h_now_ms();
     for (int i = 0; i < nthreads; i++) {
         struct worker *w = &workers[i];
-        if (w->step)
+        const char *in = __atomic_load_n(&w->step, __ATOMIC_RELAXED);
+        if (in)
             fprintf(stderr, "  worker %d: op '%s', in '%s' for %lld ms, %ld ops done\n", i,
-                    op_name[w->op], w->step, (long long)(now - w->since), w->ops);
+                    op_name[__atomic_load_n(&w->op, __ATOMIC_RELAXED)], in,
+                    (long long)(now - __atomic_load_n(&w->since, __ATOMIC_RELAXED)),
+                    __atomic_load_n(&w->ops, __ATOMIC_RELAXED));
     }
 }
 
@@ -394,7 +398,7 @@ out:
 
 static int run_op(struct worker *w, int op)
 {
-    w->op = op;
+    __atomic_store_n(&w->op, op, __ATOMIC_RELAXED);
     switch (op) {
     case OP_BLK_REFUSED: return op_blocking(w, "v6refused", 0);
     case OP_NB_POLL:     return op_nonblocking(w, "v4refused", W_POLL);
@@ -420,9 +424,9 @@ static void *worker_main(void *arg)
         int op = (int)((w->id + i) % NOPS);
         if (run_op(w, op) == 0)
             w->ok++;
-        w->ops++;
+        __atomic_store_n(&w->ops, w->ops + 1, __ATOMIC_RELAXED);
     }
-    w->step = NULL;
+    __atomic_store_n(&w->step, NULL, __ATOMIC_RELAXED);
     return NULL;
 }
 
@@ -440,7 +444,7 @@ static void *failer_main(void *arg)
     struct worker *w = f->w;
     struct addrinfo *res = NULL;
     for (long i = 0; i < f->n; i++) {
-        w->op = NOPS;
+        __atomic_store_n(&w->op, NOPS, __ATOMIC_RELAXED);
         if (i % 16 == 0) {   /* resolve now and then: keeps the name remembered */
             if (res)
                 freeaddrinfo(res);
@@ -472,14 +476,14 @@ static void *failer_main(void *arg)
                    nb ? "non-blocking" : "blocking", h_ename(e));
         else
             w->ok++;
-        w->ops++;
+        __atomic_store_n(&w->ops, w->ops + 1, __ATOMIC_RELAXED);
         step(w, "close");
         if (close(fd) != 0)
             h_fail("failer %d: close(%d): %s", w->id, fd, h_ename(errno));
     }
     if (res)
         freeaddrinfo(res);
-    w->step = NULL;
+    __atomic_store_n(&w->step, NULL, __ATOMIC_RELAXED);
     return NULL;
 }
 
