@@ -8,7 +8,8 @@
  * per-family lookup; one that comes while the per-family jobs are being
  * handed over still wakes the app (the lost wake-up CI's TSan run hung on);
  * a late AF_UNSPEC gives way to the first family's answer after the
- * resolution delay; no free thread: -1, the caller asks libc itself. */
+ * resolution delay, counted from when the app's own query's answer came;
+ * no free thread: -1, the caller asks libc itself. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ enum { F_ALL, F_V4, F_V6, F_N };
 static struct family_script {
     const char *answer;   /* a literal; NULL: EAI_NONAME */
     int hold;             /* wait for `go` before answering */
+    int after_ms;         /* answer that much later */
     sem_t go;
 } script[F_N];
 
@@ -71,6 +73,8 @@ static int scripted_getaddrinfo(const char *node, const char *service,
     __atomic_add_fetch(&asked[which(hints)], 1, __ATOMIC_SEQ_CST);
     if (f->hold)
         sem_wait(&f->go);
+    if (f->after_ms)
+        nanosleep(&(struct timespec){ 0, f->after_ms * 1000000L }, NULL);
     if (!f->answer)
         return EAI_NONAME;
     *res = answer_of(f->answer);
@@ -264,6 +268,26 @@ static void late_unspec_gives_way(void **state)
     drain(3);
 }
 
+/* The delay counts from the app's own query's answer, which came about as
+ * long after it was asked as the family's after the split: a slow family
+ * answer (30 ms) moves the give-up time with it. */
+static void delay_counts_from_the_answer(void **state)
+{
+    (void)state;
+    script[F_ALL].hold = 1;
+    script[F_V6].hold = 1;
+    script[F_V4].answer = "192.0.2.1";
+    script[F_V4].after_ms = 30;
+    struct call c;
+    call_app(&c);
+    assert_int_equal(c.rc, 0);
+    assert_non_null(c.res);
+    /* split (5 ms) + 30 ms, then 50 ms less the split's lag */
+    assert_in_range(c.took_ms, 30 + 50, 2000);
+    freeaddrinfo(c.res);
+    drain(3);
+}
+
 static void no_thread_no_answer(void **state)
 {
     (void)state;
@@ -282,6 +306,7 @@ int main(void)
         cmocka_unit_test_setup(in_time_unchanged, setup),
         cmocka_unit_test_setup(answer_during_split_wakes_app, setup),
         cmocka_unit_test_setup(late_unspec_gives_way, setup),
+        cmocka_unit_test_setup(delay_counts_from_the_answer, setup),
         cmocka_unit_test_setup(no_thread_no_answer, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,6 +89,8 @@ struct gather {
     int done[G_N], rc[G_N], err[G_N];   /* err: errno after the call (EAI_SYSTEM) */
     struct addrinfo *res[G_N];
     uint64_t split_at_ms;          /* AF_UNSPEC not in by then: ask per family too */
+    uint64_t asked_ms;             /* when AF_UNSPEC was asked */
+    uint64_t lag_ms;               /* how long after it the families were */
     int split;                     /* 0 not yet, 1 family jobs asked, -1 could not */
     uint64_t first_ok_ms;          /* a family's addresses came (0: not yet) */
     uint64_t families_done_ms;     /* both family jobs ended (0: not yet) */
@@ -190,12 +192,16 @@ static struct addrinfo *families(struct gather *g)
 }
 
 /* Lock held: when to stop waiting for AF_UNSPEC's answer and give the
- * families' (ms; 0 = no such time yet: wait for news). */
+ * families' (ms; 0 = no such time yet: wait for news). The resolution
+ * delay counts from the app's own query's answer: the family queries went
+ * out lag_ms after it, to the same servers, so their answers came about
+ * lag_ms after its own (never before the families' answer itself). */
 static uint64_t give_up_at(const struct gather *g, unsigned delay)
 {
     if (!g->first_ok_ms)
         return 0;
-    return (g->families_done_ms ? g->families_done_ms : g->first_ok_ms) + delay;
+    uint64_t in = g->families_done_ms ? g->families_done_ms : g->first_ok_ms;
+    return g->lag_ms < delay ? in + delay - g->lag_ms : in;
 }
 
 /* Lock held (let go while the jobs are handed over: the worker queue's lock
@@ -207,6 +213,7 @@ static void split(struct gather *g)
     struct worker_job jobs[2] = { { gather_job, &g->jobs[G_V4] }, { gather_job, &g->jobs[G_V6] } };
     g->refs += 2;
     g->split = 1;   /* asked: no second split */
+    g->lag_ms = tryall_now_ms() - g->asked_ms;
     pthread_mutex_unlock(&gather_lock);
     int ok = worker_submit(jobs, 2, 1) == 0;
     pthread_mutex_lock(&gather_lock);
@@ -308,7 +315,8 @@ int lookup_unspec(const char *node, const char *service, const struct addrinfo *
      * cost one hand-over; only a slower one is asked per family too. */
     struct worker_job job = { gather_job, &g->jobs[G_ALL] };
     unsigned delay = tryall_config()->resolve_delay_ms;
-    g->split_at_ms = tryall_now_ms() + (delay < LOOKUP_SPLIT_MS ? delay : LOOKUP_SPLIT_MS);
+    g->asked_ms = tryall_now_ms();
+    g->split_at_ms = g->asked_ms + (delay < LOOKUP_SPLIT_MS ? delay : LOOKUP_SPLIT_MS);
     if (worker_submit(&job, 1, 1) != 0) {
         g->refs = 1;
         unref(g);
