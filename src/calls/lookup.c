@@ -162,7 +162,7 @@ static void gather_job(void *arg)
             freeaddrinfo(res);
     } else {
         uint64_t now = tryall_now_ms();
-        g->done[j->which] = 1;
+        __atomic_store_n(&g->done[j->which], 1, __ATOMIC_RELEASE);   /* spin() peeks */
         g->rc[j->which] = rc;
         g->err[j->which] = err;
         g->res[j->which] = rc == 0 ? res : NULL;
@@ -223,6 +223,19 @@ static void split(struct gather *g)
     }
 }
 
+
+/* Most answers (/etc/hosts, a local cache) come within microseconds: the
+ * app's thread looks for AF_UNSPEC's for up to LOOKUP_SPIN_US before it
+ * sleeps, and so is not put to sleep and woken again (a wake-up on another
+ * CPU costs tens of microseconds on a virtual machine). */
+#define LOOKUP_SPIN_US 100
+
+static void spin(struct gather *g)
+{
+    uint64_t until = tryall_now_us() + LOOKUP_SPIN_US;
+    while (!__atomic_load_n(&g->done[G_ALL], __ATOMIC_ACQUIRE) && tryall_now_us() < until)
+        tryall_relax();
+}
 
 /* pthread_cancel while the app waits: the jobs finish on their own. */
 static void abandon(void *arg)
@@ -323,6 +336,7 @@ int lookup_unspec(const char *node, const char *service, const struct addrinfo *
         return -1;
     }
     int saved = errno;
+    spin(g);
     pthread_mutex_lock(&gather_lock);
     int early = await(g, delay, res, rc);
     int e = early ? saved : errno;   /* libc's errno with libc's answer */
