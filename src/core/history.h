@@ -83,6 +83,12 @@ struct hist_book {              /* 1024 bytes; seq odd while a writer is in it *
 };
 
 _Static_assert(sizeof(struct hist_book) == 1024, "a shared book entry is 1024 bytes");
+/* Slots and entries: the sequence count, then the check (sys/histfile.c's
+ * histfile_seq_* rely on it). */
+_Static_assert(offsetof(struct hist_slot, seq) == 0 && offsetof(struct hist_slot, check) == 4,
+               "a slot begins with seq, check");
+_Static_assert(offsetof(struct hist_book, seq) == 0 && offsetof(struct hist_book, check) == 4,
+               "a book entry begins with seq, check");
 
 /* The regions of the file, in order, and its whole size. */
 #define HIST_SLOTS_AT  sizeof(struct hist_header)

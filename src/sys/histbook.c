@@ -74,18 +74,13 @@ void histfile_book_put(const struct tryall_list *l)
         return;
     uint64_t now = histfile_now_ms();
     unsigned i = book_place(l, now);
-    uint32_t seq = __atomic_load_n(&histfile_books[i].seq, __ATOMIC_ACQUIRE);
-    if ((seq & 1u) || !__atomic_compare_exchange_n(&histfile_books[i].seq, &seq, seq + 1, 0,
-                                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    uint32_t seq;
+    if (histfile_seq_begin(&histfile_books[i], &seq) != 0)
         return;   /* another writer in it: skip */
     struct hist_book e;
     e.seq = seq + 1;
     hist_book_fill(&e, l, now);
-    uint32_t *w = (uint32_t *)&e, *dst = (uint32_t *)&histfile_books[i];
-    for (unsigned k = 2; k < sizeof e / 4; k++)   /* words 0 and 1: seq and check */
-        __atomic_store_n(&dst[k], w[k], __ATOMIC_RELAXED);
-    __atomic_store_n(&histfile_books[i].check, e.check, __ATOMIC_RELAXED);
-    __atomic_store_n(&histfile_books[i].seq, seq + 2, __ATOMIC_RELEASE);
+    histfile_seq_end(&histfile_books[i], &e, sizeof e, seq);
     for (unsigned k = 0; k < e.n; k++) {
         uint8_t mask;
         unsigned byte = hist_filter_bit(&e.a[k], &mask);

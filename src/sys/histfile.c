@@ -224,6 +224,26 @@ int histfile_seq_read(const void *from, void *to, size_t n)
     return __atomic_load_n(&src[0], __ATOMIC_RELAXED) == seq && dst[0] == seq ? 0 : -1;
 }
 
+int histfile_seq_begin(void *at, uint32_t *seq)
+{
+    uint32_t *count = at;
+    *seq = __atomic_load_n(count, __ATOMIC_ACQUIRE);
+    return (*seq & 1u) || !__atomic_compare_exchange_n(count, seq, *seq + 1, 0, __ATOMIC_ACQ_REL,
+                                                       __ATOMIC_RELAXED)
+               ? -1
+               : 0;
+}
+
+void histfile_seq_end(void *at, const void *from, size_t n, uint32_t seq)
+{
+    uint32_t *dst = at;
+    const uint32_t *w = from;
+    for (size_t k = 2; k < n / 4; k++)
+        __atomic_store_n(&dst[k], w[k], __ATOMIC_RELAXED);
+    __atomic_store_n(&dst[1], w[1], __ATOMIC_RELAXED);
+    __atomic_store_n(&dst[0], seq + 2, __ATOMIC_RELEASE);
+}
+
 /* A consistent copy of slot i: 0, or -1 when a writer was in it. */
 static int read_slot(unsigned i, struct hist_slot *out)
 {
@@ -271,21 +291,16 @@ void histfile_put(const struct tryall_addr *a, uint16_t port, int outcome, uint3
     if (histfile_ready() != 0)
         return;
     unsigned i = place(a, port);
-    uint32_t seq = __atomic_load_n(&slots[i].seq, __ATOMIC_ACQUIRE);
-    /* Another writer in it: skip this update rather than wait. */
-    if ((seq & 1u) || !__atomic_compare_exchange_n(&slots[i].seq, &seq, seq + 1, 0,
-                                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-        return;
+    uint32_t seq;
+    if (histfile_seq_begin(&slots[i], &seq) != 0)
+        return;   /* another writer in it: skip this update rather than wait */
     struct hist_slot s;
     uint32_t *w = (uint32_t *)&s, *src = (uint32_t *)&slots[i];
-    for (unsigned k = 0; k < sizeof s / 4; k++)
+    for (unsigned k = 0; k < sizeof s / 4; k++)   /* we are its only writer */
         w[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
     hist_record(&s, a, port, outcome, rtt_us, now_ms);
     s.seq = seq + 1;
-    for (unsigned k = 2; k < sizeof s / 4; k++)   /* words 0 and 1: seq and check */
-        __atomic_store_n(&src[k], w[k], __ATOMIC_RELAXED);
-    __atomic_store_n(&slots[i].check, s.check, __ATOMIC_RELAXED);
-    __atomic_store_n(&slots[i].seq, seq + 2, __ATOMIC_RELEASE);
+    histfile_seq_end(&slots[i], &s, sizeof s, seq);
 }
 
 unsigned histfile_each(void (*fn)(const struct hist_slot *s, void *arg), void *arg)
