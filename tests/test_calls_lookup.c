@@ -8,8 +8,9 @@
  * per-family lookup; one that comes while the per-family jobs are being
  * handed over still wakes the app (the lost wake-up CI's TSan run hung on);
  * a late AF_UNSPEC gives way to the first family's answer after the
- * resolution delay, counted from when the app's own query's answer came;
- * no free thread: -1, the caller asks libc itself. */
+ * resolution delay, counted from when the app's own query's answer came
+ * (lookup_give_up_at, by numbers); errno as libc leaves it; no free
+ * thread: -1, the caller asks libc itself. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,15 @@ static int scripted_getaddrinfo(const char *node, const char *service,
     return 0;
 }
 
+/* sem_wait, failing the test after 5 s (a job that never ends). */
+static void wait5(sem_t *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 5;
+    assert_int_equal(sem_timedwait(s, &ts), 0);
+}
+
 /* ---- the worker pool, played ----------------------------------------------- */
 
 static int inline_split;   /* run the split's jobs while lookup_unspec has let go */
@@ -104,7 +114,7 @@ int worker_submit(const struct worker_job *jobs, unsigned n, int now)
     if (n == 2 && inline_split) {
         /* AF_UNSPEC's answer lands now, with the gathers' lock free... */
         sem_post(&script[F_ALL].go);
-        sem_wait(&job_ended);
+        wait5(&job_ended);
         /* ...and the families' fail, all before the app looks again */
         for (unsigned i = 0; i < n; i++)
             jobs[i].fn(jobs[i].arg);
@@ -137,8 +147,10 @@ void resolve_note_answer(const char *node, const struct addrinfo *res, int early
 
 /* ---- the app's call ---------------------------------------------------------- */
 
+static int errno_in;   /* the app's errno when it calls */
+
 struct call {
-    int ret, rc;
+    int ret, rc, errno_out;
     struct addrinfo *res;
     uint64_t took_ms;
 };
@@ -148,7 +160,9 @@ static void *app_thread(void *arg)
     struct call *c = arg;
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     uint64_t t0 = tryall_now_ms();
+    errno = errno_in;
     c->ret = lookup_unspec("name.test", "80", &hints, &c->res, &c->rc);
+    c->errno_out = errno;
     c->took_ms = tryall_now_ms() - t0;
     return NULL;
 }
@@ -187,7 +201,7 @@ static void drain(int n)
         if (script[i].hold)
             sem_post(&script[i].go);
     for (int i = 0; i < n; i++)
-        sem_wait(&job_ended);
+        wait5(&job_ended);
 }
 
 static int setup(void **state)
@@ -202,7 +216,7 @@ static int setup(void **state)
         sem_init(&script[i].go, 0, 0);
     sem_init(&job_ended, 0, 0);
     memset(asked, 0, sizeof asked);
-    inline_split = refuse = noted = noted_early = 0;
+    inline_split = refuse = noted = noted_early = errno_in = 0;
     return 0;
 }
 
@@ -288,6 +302,35 @@ static void delay_counts_from_the_answer(void **state)
     drain(3);
 }
 
+/* libc's getaddrinfo leaves errno alone when it succeeds: so does the
+ * answer made on another thread (whose errno is its own). */
+static void errno_as_libc(void **state)
+{
+    (void)state;
+    script[F_ALL].answer = "192.0.2.1";
+    struct call c;
+    errno_in = 1234;
+    call_app(&c);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(c.errno_out, 1234);
+    freeaddrinfo(c.res);
+    drain(1);
+}
+
+/* The give-up time, by numbers: the delay after the families' first
+ * answer (after both when both are in), less the lag of their queries. */
+static void give_up_time(void **state)
+{
+    (void)state;
+    assert_int_equal(lookup_give_up_at(0, 0, 5, 50), 0);            /* nothing in: wait */
+    assert_int_equal(lookup_give_up_at(1000, 0, 0, 50), 1050);
+    assert_int_equal(lookup_give_up_at(1000, 0, 5, 50), 1045);      /* asked 5 ms late */
+    assert_int_equal(lookup_give_up_at(1000, 1020, 5, 50), 1065);   /* both families in */
+    assert_int_equal(lookup_give_up_at(1000, 0, 60, 50), 1000);     /* never before the answer */
+    assert_int_equal(lookup_give_up_at(1000, 0, 50, 50), 1000);
+    assert_int_equal(lookup_give_up_at(1000, 0, 3, 2), 1000);       /* delay under the lag */
+}
+
 static void no_thread_no_answer(void **state)
 {
     (void)state;
@@ -307,6 +350,8 @@ int main(void)
         cmocka_unit_test_setup(answer_during_split_wakes_app, setup),
         cmocka_unit_test_setup(late_unspec_gives_way, setup),
         cmocka_unit_test_setup(delay_counts_from_the_answer, setup),
+        cmocka_unit_test_setup(errno_as_libc, setup),
+        cmocka_unit_test(give_up_time),
         cmocka_unit_test_setup(no_thread_no_answer, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

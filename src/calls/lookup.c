@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* An answer for name that came in the background: into the book. (No log
  * line here: a worker has no descriptor of the app's, the log's included;
@@ -90,6 +91,7 @@ struct gather {
     struct addrinfo *res[G_N];
     uint64_t split_at_ms;          /* AF_UNSPEC not in by then: ask per family too */
     uint64_t asked_ms;             /* when AF_UNSPEC was asked */
+    int app_errno;                 /* the app's errno on entry: the jobs' too */
     uint64_t lag_ms;               /* how long after it the families were */
     int split;                     /* 0 not yet, 1 family jobs asked, -1 could not */
     uint64_t first_ok_ms;          /* a family's addresses came (0: not yet) */
@@ -103,16 +105,37 @@ struct gather {
  * held while taking another of our locks or while a lookup runs. */
 static pthread_mutex_t gather_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* fork(): taken before, so that the child never inherits it held (its
- * gathers' threads are not in the child; the lock starts free there). */
-static void gather_prepare(void)
+/* Does this thread hold gather_lock (or wait on a gather's cv with it)? */
+static __thread int gather_mine __attribute__((tls_model("initial-exec")));
+static __thread int gather_took_for_fork __attribute__((tls_model("initial-exec")));
+
+static void gather_take(void)
 {
     pthread_mutex_lock(&gather_lock);
+    gather_mine = 1;
+}
+
+static void gather_drop(void)
+{
+    gather_mine = 0;
+    pthread_mutex_unlock(&gather_lock);
+}
+
+/* fork(): taken before, so that the child never inherits it held by a
+ * thread that is not there (the lock starts anew in the child) - but not
+ * by a thread that holds it already (a signal handler's fork: waiting for
+ * itself would never end). */
+static void gather_prepare(void)
+{
+    gather_took_for_fork = !gather_mine;
+    if (gather_took_for_fork)
+        pthread_mutex_lock(&gather_lock);
 }
 
 static void gather_parent(void)
 {
-    pthread_mutex_unlock(&gather_lock);
+    if (gather_took_for_fork)
+        pthread_mutex_unlock(&gather_lock);
 }
 
 static void gather_child(void)
@@ -128,9 +151,9 @@ __attribute__((constructor)) static void gather_init(void)
 /* Drop one reference (the last one out, and only it, destroys g). */
 static void unref(struct gather *g)
 {
-    pthread_mutex_lock(&gather_lock);
+    gather_take();
     int last = --g->refs == 0;
-    pthread_mutex_unlock(&gather_lock);
+    gather_drop();
     if (!last)
         return;
     for (int i = 0; i < G_N; i++)
@@ -149,29 +172,30 @@ static void gather_job(void *arg)
     struct addrinfo hints = g->hints;
     hints.ai_family = j->which == G_V4 ? AF_INET : j->which == G_V6 ? AF_INET6 : AF_UNSPEC;
     struct addrinfo *res = NULL;
+    errno = g->app_errno;   /* libc leaves it as it was, unless it fails */
     int rc = real()->getaddrinfo(g->node, g->service, &hints, &res);
     int err = errno;
-    pthread_mutex_lock(&gather_lock);
+    gather_take();
     if (g->answered) {
         /* Late: the app has its answer; what this one knows goes to the
          * book (AF_UNSPEC's is the last word), and the race for the name. */
-        pthread_mutex_unlock(&gather_lock);
+        gather_drop();
         if (rc == 0 || j->which == G_ALL)
             to_book(g->node, rc, res, ADDR_FROM_LATE, j->which == G_ALL);
         if (rc == 0)
             freeaddrinfo(res);
     } else {
         uint64_t now = tryall_now_ms();
-        __atomic_store_n(&g->done[j->which], 1, __ATOMIC_RELEASE);   /* spin() peeks */
         g->rc[j->which] = rc;
         g->err[j->which] = err;
         g->res[j->which] = rc == 0 ? res : NULL;
+        __atomic_store_n(&g->done[j->which], 1, __ATOMIC_RELEASE);   /* spin() peeks */
         if (rc == 0 && j->which != G_ALL && !g->first_ok_ms)
             g->first_ok_ms = now;
         if (g->done[G_V4] && g->done[G_V6] && !g->families_done_ms)
             g->families_done_ms = now;
-        pthread_cond_signal(&g->cv);
-        pthread_mutex_unlock(&gather_lock);
+        gather_drop();
+        pthread_cond_signal(&g->cv);   /* after: the app wakes to a free lock (g is ours till unref) */
     }
     unref(g);
 }
@@ -198,10 +222,16 @@ static struct addrinfo *families(struct gather *g)
  * lag_ms after its own (never before the families' answer itself). */
 static uint64_t give_up_at(const struct gather *g, unsigned delay)
 {
-    if (!g->first_ok_ms)
+    return lookup_give_up_at(g->first_ok_ms, g->families_done_ms, g->lag_ms, delay);
+}
+
+uint64_t lookup_give_up_at(uint64_t first_ok_ms, uint64_t families_done_ms, uint64_t lag_ms,
+                           unsigned delay)
+{
+    if (!first_ok_ms)
         return 0;
-    uint64_t in = g->families_done_ms ? g->families_done_ms : g->first_ok_ms;
-    return g->lag_ms < delay ? in + delay - g->lag_ms : in;
+    uint64_t in = families_done_ms ? families_done_ms : first_ok_ms;
+    return lag_ms < delay ? in + delay - lag_ms : in;
 }
 
 /* Lock held (let go while the jobs are handed over: the worker queue's lock
@@ -214,9 +244,9 @@ static void split(struct gather *g)
     g->refs += 2;
     g->split = 1;   /* asked: no second split */
     g->lag_ms = tryall_now_ms() - g->asked_ms;
-    pthread_mutex_unlock(&gather_lock);
+    gather_drop();
     int ok = worker_submit(jobs, 2, 1) == 0;
-    pthread_mutex_lock(&gather_lock);
+    gather_take();
     if (!ok) {
         g->refs -= 2;   /* the app's and AF_UNSPEC's stay: never 0 */
         g->split = -1;
@@ -232,6 +262,15 @@ static void split(struct gather *g)
 
 static void spin(struct gather *g)
 {
+    static int cpus;   /* 0: not known yet; one CPU: no spin (the job could not run) */
+    int n = __atomic_load_n(&cpus, __ATOMIC_RELAXED);
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 1 ? 2 : 1;
+        __atomic_store_n(&cpus, n, __ATOMIC_RELAXED);
+    }
+    if (n == 1)
+        return;
     uint64_t until = tryall_now_us() + LOOKUP_SPIN_US;
     while (!__atomic_load_n(&g->done[G_ALL], __ATOMIC_ACQUIRE) && tryall_now_us() < until)
         tryall_relax();
@@ -242,7 +281,7 @@ static void abandon(void *arg)
 {
     struct gather *g = arg;
     g->answered = 1;
-    pthread_mutex_unlock(&gather_lock);
+    gather_drop();
     unref(g);
 }
 
@@ -321,26 +360,32 @@ static struct gather *gather_new(const char *node, const char *service,
 int lookup_unspec(const char *node, const char *service, const struct addrinfo *hints,
                   struct addrinfo **res, int *rc)
 {
+    int saved = errno;
     struct gather *g = gather_new(node, service, hints);
-    if (!g)
+    if (!g) {
+        errno = saved;
         return -1;
+    }
+    g->app_errno = saved;
     /* AF_UNSPEC first, alone: most answers come within LOOKUP_SPLIT_MS and
      * cost one hand-over; only a slower one is asked per family too. */
     struct worker_job job = { gather_job, &g->jobs[G_ALL] };
     unsigned delay = tryall_config()->resolve_delay_ms;
-    g->asked_ms = tryall_now_ms();
-    g->split_at_ms = g->asked_ms + (delay < LOOKUP_SPLIT_MS ? delay : LOOKUP_SPLIT_MS);
     if (worker_submit(&job, 1, 1) != 0) {
         g->refs = 1;
         unref(g);
+        errno = saved;
         return -1;
     }
-    int saved = errno;
+    /* From the hand-over on (the first one of a process makes a thread:
+     * that is not the query's time); only this thread reads these two. */
+    g->asked_ms = tryall_now_ms();
+    g->split_at_ms = g->asked_ms + (delay < LOOKUP_SPLIT_MS ? delay : LOOKUP_SPLIT_MS);
     spin(g);
-    pthread_mutex_lock(&gather_lock);
+    gather_take();
     int early = await(g, delay, res, rc);
     int e = early ? saved : errno;   /* libc's errno with libc's answer */
-    pthread_mutex_unlock(&gather_lock);
+    gather_drop();
     if (*rc == 0 && *res)
         resolve_note_answer(node, *res, early);
     unref(g);
