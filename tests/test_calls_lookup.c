@@ -94,6 +94,7 @@ static void wait5(sem_t *s)
 /* ---- the worker pool, played ----------------------------------------------- */
 
 static int inline_split;   /* run the split's jobs while lookup_unspec has let go */
+static int inline_first;   /* run AF_UNSPEC's job before worker_submit returns */
 static int refuse;         /* worker_submit fails */
 static sem_t job_ended;    /* one post per job run */
 
@@ -111,6 +112,11 @@ int worker_submit(const struct worker_job *jobs, unsigned n, int now)
     (void)now;
     if (refuse)
         return -1;
+    if (n == 1 && inline_first) {   /* an answer as quick as can be */
+        jobs[0].fn(jobs[0].arg);
+        sem_post(&job_ended);
+        return 0;
+    }
     if (n == 2 && inline_split) {
         /* AF_UNSPEC's answer lands now, with the gathers' lock free... */
         sem_post(&script[F_ALL].go);
@@ -216,7 +222,7 @@ static int setup(void **state)
         sem_init(&script[i].go, 0, 0);
     sem_init(&job_ended, 0, 0);
     memset(asked, 0, sizeof asked);
-    inline_split = refuse = noted = noted_early = errno_in = 0;
+    inline_split = inline_first = refuse = noted = noted_early = errno_in = 0;
     return 0;
 }
 
@@ -226,6 +232,7 @@ static void in_time_unchanged(void **state)
 {
     (void)state;
     script[F_ALL].answer = "2001:db8::1 192.0.2.1";
+    inline_first = 1;
     struct call c;
     call_app(&c);
     assert_int_equal(c.ret, 0);
