@@ -105,6 +105,10 @@ struct gather {
  * held while taking another of our locks or while a lookup runs. */
 static pthread_mutex_t gather_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* More than one CPU (else a job could not run while the app's thread
+ * spins for its answer): learnt at load time, before any thread. */
+static int spin_ok;
+
 /* Does this thread hold gather_lock (or wait on a gather's cv with it)? */
 static __thread int gather_mine __attribute__((tls_model("initial-exec")));
 static __thread int gather_took_for_fork __attribute__((tls_model("initial-exec")));
@@ -146,6 +150,7 @@ static void gather_child(void)
 __attribute__((constructor)) static void gather_init(void)
 {
     pthread_atfork(gather_prepare, gather_parent, gather_child);
+    spin_ok = sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
 /* Drop one reference (the last one out, and only it, destroys g). */
@@ -189,13 +194,13 @@ static void gather_job(void *arg)
         g->rc[j->which] = rc;
         g->err[j->which] = err;
         g->res[j->which] = rc == 0 ? res : NULL;
-        __atomic_store_n(&g->done[j->which], 1, __ATOMIC_RELEASE);   /* spin() peeks */
+        g->done[j->which] = 1;
         if (rc == 0 && j->which != G_ALL && !g->first_ok_ms)
             g->first_ok_ms = now;
         if (g->done[G_V4] && g->done[G_V6] && !g->families_done_ms)
             g->families_done_ms = now;
+        pthread_cond_signal(&g->cv);
         gather_drop();
-        pthread_cond_signal(&g->cv);   /* after: the app wakes to a free lock (g is ours till unref) */
     }
     unref(g);
 }
@@ -262,18 +267,18 @@ static void split(struct gather *g)
 
 static void spin(struct gather *g)
 {
-    static int cpus;   /* 0: not known yet; one CPU: no spin (the job could not run) */
-    int n = __atomic_load_n(&cpus, __ATOMIC_RELAXED);
-    if (!n) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        n = c > 1 ? 2 : 1;
-        __atomic_store_n(&cpus, n, __ATOMIC_RELAXED);
-    }
-    if (n == 1)
+    if (!spin_ok)
         return;
     uint64_t until = tryall_now_us() + LOOKUP_SPIN_US;
-    while (!__atomic_load_n(&g->done[G_ALL], __ATOMIC_ACQUIRE) && tryall_now_us() < until)
-        tryall_relax();
+    for (;;) {
+        gather_take();   /* a look under the lock: tens of ns, uncontended */
+        int done = g->done[G_ALL];
+        gather_drop();
+        if (done || tryall_now_us() >= until)
+            return;
+        for (int i = 0; i < 64; i++)
+            tryall_relax();
+    }
 }
 
 /* pthread_cancel while the app waits: the jobs finish on their own. */

@@ -131,14 +131,11 @@ int worker_submit(const struct worker_job *jobs, unsigned n, int now)
             for (unsigned i = 0; i < n; i++)
                 queue[(head + queued + i) % WORKER_QUEUE] = jobs[i];
             queued += n;
+            pthread_cond_broadcast(&work);
             rc = 0;
         }
     }
     tlock_drop(&lock, &held);
-    /* Woken after the lock is free: a thread woken under it would at once
-     * sleep again on the lock (two wake-ups instead of one). */
-    if (rc == 0)
-        pthread_cond_broadcast(&work);
     return rc;
 }
 
