@@ -47,6 +47,8 @@ RACESRC   := $(wildcard src/race/*.c) $(wildcard src/core/*.c) src/sys/log.c src
 FAKESRC   := $(wildcard tests/fake/*.c)
 
 TESTSRC   := $(sort $(wildcard tests/test_*.c))
+# The headers the unit tests share (tests/addrkit.h, tests/conftest.h).
+TESTHDR   := $(wildcard tests/*.h)
 TESTBIN   := $(TESTSRC:tests/%.c=$(B)/tests/%)
 CLIENTSRC := $(sort $(wildcard tests/clients/*.c))
 CLIENTBIN := $(CLIENTSRC:tests/clients/%.c=$(B)/clients/%)
@@ -78,17 +80,17 @@ $(B)/tryall-run: src/tryall-run.in Makefile | $(B)
 	chmod 755 $@
 
 # The core's tests name its headers without the folder (-Isrc/core -Isrc/sys).
-$(B)/tests/%: tests/%.c $(CORESRC) $(HDR) | $(B)/tests
+$(B)/tests/%: tests/%.c $(CORESRC) $(HDR) $(TESTHDR) | $(B)/tests
 	$(CC) $(BASEFLAGS) -Isrc/core -Isrc/sys -pthread $(CFLAGS) -o $@ $< $(CORESRC) -lcmocka -ldl -pthread
 
 # The race floor's tests: a fake kernel behind the real-symbol table, the
 # locking rule checked (-DTRYALL_CHECKS).
-$(B)/tests/test_race_%: tests/test_race_%.c $(RACESRC) $(FAKESRC) tests/fake/fake.h $(HDR) | $(B)/tests
+$(B)/tests/test_race_%: tests/test_race_%.c $(RACESRC) $(FAKESRC) tests/fake/fake.h $(HDR) $(TESTHDR) | $(B)/tests
 	$(CC) $(BASEFLAGS) -DTRYALL_CHECKS -Itests -pthread $(CFLAGS) -o $@ $< $(RACESRC) $(FAKESRC) -lcmocka -pthread
 
 # The calls floor's lookups (calls/lookup.c) over the core, the worker pool
 # and the rest of calls/ played by the test.
-$(B)/tests/test_calls_%: tests/test_calls_%.c src/calls/%.c $(CORESRC) $(HDR) | $(B)/tests
+$(B)/tests/test_calls_%: tests/test_calls_%.c src/calls/%.c $(CORESRC) $(HDR) $(TESTHDR) | $(B)/tests
 	$(CC) $(BASEFLAGS) -Isrc -pthread $(CFLAGS) -o $@ $< src/calls/$*.c $(CORESRC) -lcmocka -ldl -pthread
 
 $(B)/clients/%: tests/clients/%.c tests/clients/fdcount.h tests/clients/addrstr.h | $(B)/clients
@@ -133,7 +135,7 @@ $(B)/tryall-tool: tools/tryall-tool.c $(TTOOLSRC) $(TTOOLLINK) $(wildcard tools/
 
 # Its unit tests (tests/test_tool_*.c); the agreement test also links the
 # library's own race_history_order (race/history.c).
-$(B)/tests/test_tool_%: tests/test_tool_%.c $(TTOOLSRC) $(TTOOLLINK) $(wildcard tools/*.h) $(HDR) | $(B)/tests
+$(B)/tests/test_tool_%: tests/test_tool_%.c $(TTOOLSRC) $(TTOOLLINK) $(wildcard tools/*.h) $(HDR) $(TESTHDR) | $(B)/tests
 	$(CC) $(BASEFLAGS) -Itools $(CFLAGS) -pthread -o $@ $(filter %.c,$^) -lcmocka -ldl -pthread
 $(B)/tests/test_tool_agree: src/race/history.c
 

@@ -1,5 +1,6 @@
-/* conftest.h - what tests/test_conffile.c and tests/test_conflayers.c share:
- * an injected environment, config_build over a file text, warning checks.
+/* conftest.h - what the settings' tests share (tests/test_config.c,
+ * test_resolve_config.c, test_conffile.c, test_conflayers.c): an injected
+ * environment, config_build over a file text, warning checks.
  * Included once per test program (static functions). */
 #ifndef TRYALL_CONFTEST_H
 #define TRYALL_CONFTEST_H

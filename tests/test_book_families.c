@@ -20,44 +20,16 @@
 
 #include "addr.h"
 #include "book.h"
+#include "addrkit.h"
 
 #define T0 1000000u
 #define HALF (BOOK_MAX_ADDRS / 2)
-
-/* 10.0.b.d and 2001:db8::b:d */
-static struct tryall_addr v4(uint8_t b, uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET;
-    r.bytes[0] = 10; r.bytes[2] = b; r.bytes[3] = d;
-    return r;
-}
-
-static struct tryall_addr v6(uint8_t b, uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET6;
-    r.bytes[0] = 0x20; r.bytes[1] = 0x01; r.bytes[2] = 0x0d; r.bytes[3] = 0xb8;
-    r.bytes[13] = b; r.bytes[15] = d;
-    return r;
-}
 
 static int setup(void **state)
 {
     (void)state;
     book_clear();
     return 0;
-}
-
-static struct tryall_list find(const struct tryall_addr *a, uint64_t now_ms)
-{
-    struct tryall_list l;
-    memset(&l, 0, sizeof l);
-    if (!book_lookup(a, now_ms, &l))
-        fail_msg("address not in the book");
-    return l;
 }
 
 static unsigned count(const struct tryall_list *l, int family)
@@ -68,31 +40,23 @@ static unsigned count(const struct tryall_list *l, int family)
     return n;
 }
 
-static int holds(const struct tryall_list *l, const struct tryall_addr *a)
-{
-    for (unsigned i = 0; i < l->n; i++)
-        if (addr_equal(&l->a[i], a))
-            return 1;
-    return 0;
-}
-
 /* The chaos case: 36 IPv4 addresses (AF_INET hints), then the completion. */
 static void test_completion_into_full_list(void **state)
 {
     (void)state;
-    struct tryall_addr four[36], six[3] = { v6(1, 1), v6(1, 2), v6(1, 3) };
+    struct tryall_addr four[36], six[3] = { net6(1, 1), net6(1, 2), net6(1, 3) };
     for (unsigned i = 0; i < 36; i++)
-        four[i] = v4(1, (uint8_t)i);
+        four[i] = net4(1, (uint8_t)i);
     assert_int_equal(book_remember_partial("wide.test", four, 36, T0), 1);
-    struct tryall_list l = find(&four[0], T0);
+    struct tryall_list l = book_find(&four[0], T0);
     assert_int_equal(l.n, BOOK_MAX_ADDRS);
     book_merge("wide.test", six, 3, ADDR_FROM_COMPLETION, 1, T0 + 1);
-    l = find(&six[0], T0 + 1);
+    l = book_find(&six[0], T0 + 1);
     assert_int_equal(l.n, BOOK_MAX_ADDRS);
     assert_int_equal(count(&l, AF_INET6), 3);
     assert_int_equal(count(&l, AF_INET), BOOK_MAX_ADDRS - 3);
     for (unsigned i = 0; i < 3; i++)
-        assert_true(holds(&l, &six[i]));
+        assert_true(list_holds(&l, &six[i]));
     /* resolver order kept: the first IPv4 ones stay, in order, first */
     for (unsigned i = 0; i < BOOK_MAX_ADDRS - 3; i++)
         assert_true(addr_equal(&l.a[i], &four[i]));
@@ -100,8 +64,8 @@ static void test_completion_into_full_list(void **state)
     /* the one that made room is not found any more; the app's target is */
     struct tryall_list none;
     assert_int_equal(book_lookup(&four[BOOK_MAX_ADDRS - 1], T0 + 1, &none), 0);
-    l = find(&four[0], T0 + 1);
-    assert_true(holds(&l, &six[0]));
+    l = book_find(&four[0], T0 + 1);
+    assert_true(list_holds(&l, &six[0]));
 }
 
 /* A late answer of many: the other family gets half, no more. */
@@ -110,16 +74,16 @@ static void test_late_answer_gets_half(void **state)
     (void)state;
     struct tryall_addr four[40], six[40];
     for (unsigned i = 0; i < 40; i++) {
-        four[i] = v4(2, (uint8_t)i);
-        six[i] = v6(2, (uint8_t)i);
+        four[i] = net4(2, (uint8_t)i);
+        six[i] = net6(2, (uint8_t)i);
     }
     assert_int_equal(book_remember_partial("late.test", four, 40, T0), 1);
     book_merge("late.test", six, 40, ADDR_FROM_LATE, 1, T0 + 1);
-    struct tryall_list l = find(&four[0], T0 + 1);
+    struct tryall_list l = book_find(&four[0], T0 + 1);
     assert_int_equal(count(&l, AF_INET), HALF);
     assert_int_equal(count(&l, AF_INET6), HALF);
     for (unsigned i = 0; i < HALF; i++)
-        assert_true(holds(&l, &four[i]) && holds(&l, &six[i]));
+        assert_true(list_holds(&l, &four[i]) && list_holds(&l, &six[i]));
 }
 
 /* One long answer (AF_UNSPEC, IPv4 sorted first): the IPv6 addresses at its
@@ -129,15 +93,15 @@ static void test_long_answer_keeps_both(void **state)
     (void)state;
     struct tryall_addr in[45];
     for (unsigned i = 0; i < 40; i++)
-        in[i] = v4(3, (uint8_t)i);
+        in[i] = net4(3, (uint8_t)i);
     for (unsigned i = 40; i < 45; i++)
-        in[i] = v6(3, (uint8_t)i);
+        in[i] = net6(3, (uint8_t)i);
     assert_int_equal(book_remember("long.test", in, 45, T0), 1);
-    struct tryall_list l = find(&in[0], T0);
+    struct tryall_list l = book_find(&in[0], T0);
     assert_int_equal(l.n, BOOK_MAX_ADDRS);
     assert_int_equal(count(&l, AF_INET6), 5);
     for (unsigned i = 40; i < 45; i++)
-        assert_true(holds(&l, &in[i]));
+        assert_true(list_holds(&l, &in[i]));
 }
 
 /* Both families at half or more: nothing moves (the first 32 in order). */
@@ -146,10 +110,10 @@ static void test_balanced_list_unchanged(void **state)
     (void)state;
     struct tryall_addr in[BOOK_MAX_ADDRS + 4];
     for (unsigned i = 0; i < BOOK_MAX_ADDRS + 4; i++)
-        in[i] = i % 2 ? v6(4, (uint8_t)i) : v4(4, (uint8_t)i);
+        in[i] = i % 2 ? net6(4, (uint8_t)i) : net4(4, (uint8_t)i);
     assert_int_equal(book_remember("even.test", in, BOOK_MAX_ADDRS, T0), 1);
     book_merge("even.test", in + BOOK_MAX_ADDRS, 4, ADDR_FROM_LATE, 1, T0 + 1);
-    struct tryall_list l = find(&in[0], T0 + 1);
+    struct tryall_list l = book_find(&in[0], T0 + 1);
     assert_int_equal(l.n, BOOK_MAX_ADDRS);
     for (unsigned i = 0; i < BOOK_MAX_ADDRS; i++)
         assert_true(addr_equal(&l.a[i], &in[i]));

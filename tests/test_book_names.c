@@ -18,26 +18,9 @@
 
 #include "addr.h"
 #include "book.h"
+#include "addrkit.h"
 
 #define T0 1000000u
-
-static struct tryall_addr v4(uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET;
-    r.bytes[0] = 10; r.bytes[3] = d;
-    return r;
-}
-
-static struct tryall_addr v6(uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET6;
-    r.bytes[0] = 0x20; r.bytes[1] = 0x01; r.bytes[15] = d;
-    return r;
-}
 
 static int setup(void **state)
 {
@@ -46,42 +29,25 @@ static int setup(void **state)
     return 0;
 }
 
-static struct tryall_list find(const struct tryall_addr *a, uint64_t now_ms)
-{
-    struct tryall_list l;
-    memset(&l, 0, sizeof l);
-    if (!book_lookup(a, now_ms, &l))
-        fail_msg("address not in the book");
-    return l;
-}
-
-static int holds(const struct tryall_list *l, const struct tryall_addr *a)
-{
-    for (unsigned i = 0; i < l->n; i++)
-        if (addr_equal(&l->a[i], a))
-            return 1;
-    return 0;
-}
-
 static void test_answer_reaches_every_waiting_list(void **state)
 {
     (void)state;
-    struct tryall_addr a1 = v4(1), a2 = v4(2), c = v6(9);
+    struct tryall_addr a1 = net4(0, 1), a2 = net4(0, 2), c = net6(0, 9);
     assert_int_equal(book_remember_partial("rr.test", &a1, 1, T0), 1);
     assert_int_equal(book_remember_partial("rr.test", &a2, 1, T0 + 1), 1);   /* another subset */
     book_merge("rr.test", &c, 1, ADDR_FROM_COMPLETION, 1, T0 + 2);
-    struct tryall_list l1 = find(&a1, T0 + 3), l2 = find(&a2, T0 + 3);
+    struct tryall_list l1 = book_find(&a1, T0 + 3), l2 = book_find(&a2, T0 + 3);
     assert_int_equal(l1.pending, 0);
     assert_int_equal(l2.pending, 0);
-    assert_true(holds(&l1, &c));
-    assert_true(holds(&l2, &c));
+    assert_true(list_holds(&l1, &c));
+    assert_true(list_holds(&l2, &c));
     /* anything after that goes to the newest list (none waits any more),
      * and no pending mark comes back */
-    struct tryall_addr d = v6(10);
+    struct tryall_addr d = net6(0, 10);
     book_merge("rr.test", &d, 1, ADDR_FROM_LATE, 0, T0 + 4);
-    l2 = find(&a2, T0 + 5);
-    l1 = find(&a1, T0 + 5);
-    assert_true(holds(&l2, &d) && !holds(&l1, &d));
+    l2 = book_find(&a2, T0 + 5);
+    l1 = book_find(&a1, T0 + 5);
+    assert_true(list_holds(&l2, &d) && !list_holds(&l1, &d));
     assert_int_equal(l1.pending, 0);
     assert_int_equal(l2.pending, 0);
 }
@@ -89,18 +55,18 @@ static void test_answer_reaches_every_waiting_list(void **state)
 static void test_complete_and_other_lists_untouched(void **state)
 {
     (void)state;
-    struct tryall_addr whole[] = { v4(3), v4(4) }, other[] = { v4(5), v4(6) };
-    struct tryall_addr a = v4(7), c = v6(11);
+    struct tryall_addr whole[] = { net4(0, 3), net4(0, 4) }, other[] = { net4(0, 5), net4(0, 6) };
+    struct tryall_addr a = net4(0, 7), c = net6(0, 11);
     assert_int_equal(book_remember("rr.test", whole, 2, T0), 1);
     assert_int_equal(book_remember("other.test", other, 2, T0), 1);
     assert_int_equal(book_remember_partial("rr.test", &a, 1, T0 + 1), 1);
     book_merge("rr.test", &c, 1, ADDR_FROM_COMPLETION, 1, T0 + 2);
-    struct tryall_list l = find(&whole[0], T0 + 3);
+    struct tryall_list l = book_find(&whole[0], T0 + 3);
     assert_int_equal(l.n, 2);
-    l = find(&other[0], T0 + 3);
+    l = book_find(&other[0], T0 + 3);
     assert_int_equal(l.n, 2);
-    l = find(&a, T0 + 3);
-    assert_true(holds(&l, &c));
+    l = book_find(&a, T0 + 3);
+    assert_true(list_holds(&l, &c));
     assert_int_equal(l.pending, 0);
 }
 

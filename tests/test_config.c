@@ -19,20 +19,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-
-/* The injected environment: a NULL-terminated list of "NAME=value". */
-static const char *const *fake_env;
-
-static const char *fake_get(const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *const *e = fake_env; e && *e; e++)
-        if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-            return *e + len + 1;
-    return NULL;
-}
-
-static char warn[1024];
+#include "conftest.h"   /* fake_env, fake_get, warn, count_lines */
 
 static void parse(struct tryall_config *c, const char *const *env)
 {
@@ -41,14 +28,6 @@ static void parse(struct tryall_config *c, const char *const *env)
     memset(warn, 'W', sizeof warn);
     config_parse(c, fake_get, warn, sizeof warn);
     assert_non_null(memchr(warn, '\0', sizeof warn));
-}
-
-static unsigned count_lines(const char *s)
-{
-    unsigned n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
 }
 
 /* Does s mention the variable name (not as a prefix of a longer name)? */

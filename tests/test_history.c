@@ -14,19 +14,7 @@
 #include <cmocka.h>
 
 #include "history.h"
-
-static struct tryall_addr v4(uint8_t d)
-{
-    struct tryall_addr a = { .family = AF_INET, .bytes = { 192, 0, 2, d } };
-    return a;
-}
-
-static struct tryall_addr v6(uint8_t d)
-{
-    struct tryall_addr a = { .family = AF_INET6, .bytes = { 0x20, 0x01, 0x0d, 0xb8 } };
-    a.bytes[15] = d;
-    return a;
-}
+#include "addrkit.h"
 
 static void test_header(void **state)
 {
@@ -47,7 +35,7 @@ static void test_record_and_check(void **state)
 {
     (void)state;
     struct hist_slot s;
-    struct tryall_addr a = v4(1);
+    struct tryall_addr a = doc4(1);
     memset(&s, 0, sizeof s);
     hist_record(&s, &a, 80, HIST_CONNECTED, 8000, 1000);
     assert_true(hist_slot_valid(&s));
@@ -70,7 +58,7 @@ static void test_record_and_check(void **state)
     t.check = hist_slot_check(&t);
     assert_false(hist_slot_valid(&t));
     /* another destination in the slot starts clean */
-    struct tryall_addr b = v6(2);
+    struct tryall_addr b = doc6(2);
     hist_record(&s, &b, 80, HIST_CONNECTED, 500, 5000);
     assert_true(hist_slot_is(&s, &b, 80));
     assert_int_equal(s.fails, 0);
@@ -81,7 +69,7 @@ static void test_judge_ttls(void **state)
 {
     (void)state;
     struct hist_slot s;
-    struct tryall_addr a = v4(1);
+    struct tryall_addr a = doc4(1);
     uint64_t t = 10000000;
     memset(&s, 0, sizeof s);
     assert_int_equal(hist_judge(&s, t), HIST_UNKNOWN);
@@ -105,11 +93,11 @@ static void test_sort(void **state)
 {
     (void)state;
     /* target 6:1, then 4:1 6:2 4:2 6:3 4:3 */
-    struct tryall_addr o[7] = { v6(1), v4(1), v6(2), v4(2), v6(3), v4(3), v6(4) };
+    struct tryall_addr o[7] = { doc6(1), doc4(1), doc6(2), doc4(2), doc6(3), doc4(3), doc6(4) };
     enum hist_verdict v[7] = { HIST_BAD, HIST_BAD, HIST_UNKNOWN, HIST_GOOD, HIST_BAD, HIST_UNKNOWN,
                                HIST_GOOD };
     hist_sort(o, v, 7);
-    struct tryall_addr want[7] = { v6(1), v4(2), v6(4), v4(3), v6(2), v4(1), v6(3) };
+    struct tryall_addr want[7] = { doc6(1), doc4(2), doc6(4), doc4(3), doc6(2), doc4(1), doc6(3) };
     for (int i = 0; i < 7; i++)
         assert_true(addr_equal(&o[i], &want[i]));
 }

@@ -19,46 +19,7 @@
 #include "addr.h"
 #include "book.h"
 #include "plan.h"
-
-static struct tryall_addr v4(uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET;
-    r.bytes[0] = 192; r.bytes[1] = 0; r.bytes[2] = 2; r.bytes[3] = d;
-    return r;
-}
-
-static struct tryall_addr v6(uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET6;
-    r.bytes[0] = 0x20; r.bytes[1] = 0x01; r.bytes[2] = 0x0d; r.bytes[3] = 0xb8;
-    r.bytes[15] = d;
-    return r;
-}
-
-static struct tryall_list mk_list(const struct tryall_addr *a, unsigned n)
-{
-    struct tryall_list l;
-    memset(&l, 0, sizeof l);
-    strcpy(l.name, "plan.test");
-    l.n = n;
-    memcpy(l.a, a, n * sizeof *a);
-    return l;
-}
-
-static void assert_order(const struct tryall_addr *got, unsigned ngot,
-                         const struct tryall_addr *want, unsigned nwant)
-{
-    char g[64], w[64];
-    assert_int_equal(ngot, nwant);
-    for (unsigned i = 0; i < nwant; i++)
-        if (!addr_equal(&got[i], &want[i]))
-            fail_msg("order[%u] is %s, want %s", i, addr_str(&got[i], g, sizeof g),
-                     addr_str(&want[i], w, sizeof w));
-}
+#include "addrkit.h"
 
 /* ---- plan_order ------------------------------------------------------ */
 
@@ -67,94 +28,94 @@ static void test_order_target_first_then_interleave(void **state)
     (void)state;
     /* resolver order: A1 A2 A3 B1 B2 (v6 = A, v4 = B), target B2 (v4):
      * B2, then the other family (v6) first: A1 B1 A2, leftovers A3. */
-    struct tryall_addr in[] = { v6(1), v6(2), v6(3), v4(1), v4(2) };
-    struct tryall_list l = mk_list(in, 5);
-    struct tryall_addr t = v4(2), out[PLAN_MAX];
+    struct tryall_addr in[] = { doc6(1), doc6(2), doc6(3), doc4(1), doc4(2) };
+    struct tryall_list l = addrkit_list("plan.test", in, 5);
+    struct tryall_addr t = doc4(2), out[PLAN_MAX];
     unsigned n = plan_order(&l, &t, 0, out, PLAN_MAX);
-    struct tryall_addr want[] = { v4(2), v6(1), v4(1), v6(2), v6(3) };
-    assert_order(out, n, want, 5);
+    struct tryall_addr want[] = { doc4(2), doc6(1), doc4(1), doc6(2), doc6(3) };
+    assert_addrs(out, n, want, 5);
 }
 
 static void test_order_target_v6(void **state)
 {
     (void)state;
-    /* resolver order v4 v6 v4 v6 v4 v4, target v6(2) */
-    struct tryall_addr in[] = { v4(1), v6(1), v4(2), v6(2), v4(3), v4(4) };
-    struct tryall_list l = mk_list(in, 6);
-    struct tryall_addr t = v6(2), out[PLAN_MAX];
+    /* resolver order v4 v6 v4 v6 v4 v4, target doc6(2) */
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc4(2), doc6(2), doc4(3), doc4(4) };
+    struct tryall_list l = addrkit_list("plan.test", in, 6);
+    struct tryall_addr t = doc6(2), out[PLAN_MAX];
     unsigned n = plan_order(&l, &t, 0, out, PLAN_MAX);
-    struct tryall_addr want[] = { v6(2), v4(1), v6(1), v4(2), v4(3), v4(4) };
-    assert_order(out, n, want, 6);
+    struct tryall_addr want[] = { doc6(2), doc4(1), doc6(1), doc4(2), doc4(3), doc4(4) };
+    assert_addrs(out, n, want, 6);
 }
 
 static void test_order_target_is_first_of_list(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { v6(1), v6(2), v4(1), v4(2) };
-    struct tryall_list l = mk_list(in, 4);
-    struct tryall_addr t = v6(1), out[PLAN_MAX];
+    struct tryall_addr in[] = { doc6(1), doc6(2), doc4(1), doc4(2) };
+    struct tryall_list l = addrkit_list("plan.test", in, 4);
+    struct tryall_addr t = doc6(1), out[PLAN_MAX];
     unsigned n = plan_order(&l, &t, 0, out, PLAN_MAX);
-    struct tryall_addr want[] = { v6(1), v4(1), v6(2), v4(2) };
-    assert_order(out, n, want, 4);
+    struct tryall_addr want[] = { doc6(1), doc4(1), doc6(2), doc4(2) };
+    assert_addrs(out, n, want, 4);
 }
 
 static void test_order_single_family(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { v4(1), v4(2), v4(3), v4(4) };
-    struct tryall_list l = mk_list(in, 4);
-    struct tryall_addr t = v4(3), out[PLAN_MAX];
+    struct tryall_addr in[] = { doc4(1), doc4(2), doc4(3), doc4(4) };
+    struct tryall_list l = addrkit_list("plan.test", in, 4);
+    struct tryall_addr t = doc4(3), out[PLAN_MAX];
     unsigned n = plan_order(&l, &t, 0, out, PLAN_MAX);
-    struct tryall_addr want[] = { v4(3), v4(1), v4(2), v4(4) };
-    assert_order(out, n, want, 4);
+    struct tryall_addr want[] = { doc4(3), doc4(1), doc4(2), doc4(4) };
+    assert_addrs(out, n, want, 4);
 }
 
 static void test_order_target_not_in_list(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { v4(1), v4(2), v6(1) };
-    struct tryall_list l = mk_list(in, 3);
-    struct tryall_addr t = v4(99), out[PLAN_MAX];
+    struct tryall_addr in[] = { doc4(1), doc4(2), doc6(1) };
+    struct tryall_list l = addrkit_list("plan.test", in, 3);
+    struct tryall_addr t = doc4(99), out[PLAN_MAX];
     unsigned n = plan_order(&l, &t, 0, out, PLAN_MAX);
-    struct tryall_addr want[] = { v4(99), v6(1), v4(1), v4(2) };
-    assert_order(out, n, want, 4);
+    struct tryall_addr want[] = { doc4(99), doc6(1), doc4(1), doc4(2) };
+    assert_addrs(out, n, want, 4);
 }
 
 static void test_order_only_family(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { v6(1), v4(1), v6(2), v4(2), v6(3) };
-    struct tryall_list l = mk_list(in, 5);
+    struct tryall_addr in[] = { doc6(1), doc4(1), doc6(2), doc4(2), doc6(3) };
+    struct tryall_list l = addrkit_list("plan.test", in, 5);
     struct tryall_addr out[PLAN_MAX];
 
-    struct tryall_addr t6 = v6(2);
+    struct tryall_addr t6 = doc6(2);
     unsigned n = plan_order(&l, &t6, AF_INET6, out, PLAN_MAX);
-    struct tryall_addr want6[] = { v6(2), v6(1), v6(3) };
-    assert_order(out, n, want6, 3);
+    struct tryall_addr want6[] = { doc6(2), doc6(1), doc6(3) };
+    assert_addrs(out, n, want6, 3);
 
-    struct tryall_addr t4 = v4(2);
+    struct tryall_addr t4 = doc4(2);
     n = plan_order(&l, &t4, AF_INET, out, PLAN_MAX);
-    struct tryall_addr want4[] = { v4(2), v4(1) };
-    assert_order(out, n, want4, 2);
+    struct tryall_addr want4[] = { doc4(2), doc4(1) };
+    assert_addrs(out, n, want4, 2);
 }
 
 static void test_order_max(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { v6(1), v6(2), v6(3), v4(1), v4(2) };
-    struct tryall_list l = mk_list(in, 5);
-    struct tryall_addr t = v4(2), out[8];
+    struct tryall_addr in[] = { doc6(1), doc6(2), doc6(3), doc4(1), doc4(2) };
+    struct tryall_list l = addrkit_list("plan.test", in, 5);
+    struct tryall_addr t = doc4(2), out[8];
     memset(out, 0xab, sizeof out);
     unsigned n = plan_order(&l, &t, 0, out, 3);
-    struct tryall_addr want[] = { v4(2), v6(1), v4(1) };
-    assert_order(out, n, want, 3);
+    struct tryall_addr want[] = { doc4(2), doc6(1), doc4(1) };
+    assert_addrs(out, n, want, 3);
     /* nothing written past max */
     struct tryall_addr canary;
     memset(&canary, 0xab, sizeof canary);
     assert_memory_equal(&out[3], &canary, sizeof canary);
 
     n = plan_order(&l, &t, 0, out, 1);
-    assert_order(out, n, want, 1);
+    assert_addrs(out, n, want, 1);
 }
 
 static void test_order_full_list_plus_foreign_target(void **state)
@@ -163,9 +124,9 @@ static void test_order_full_list_plus_foreign_target(void **state)
     /* A full list and a target not in it: never more than max entries. */
     struct tryall_addr in[BOOK_MAX_ADDRS];
     for (unsigned i = 0; i < BOOK_MAX_ADDRS; i++)
-        in[i] = (i % 2) ? v6((uint8_t)i) : v4((uint8_t)i);
-    struct tryall_list l = mk_list(in, BOOK_MAX_ADDRS);
-    struct tryall_addr t = v4(200), out[PLAN_MAX + 1];
+        in[i] = (i % 2) ? doc6((uint8_t)i) : doc4((uint8_t)i);
+    struct tryall_list l = addrkit_list("plan.test", in, BOOK_MAX_ADDRS);
+    struct tryall_addr t = doc4(200), out[PLAN_MAX + 1];
     memset(out, 0xab, sizeof out);
     unsigned n = plan_order(&l, &t, 0, out, PLAN_MAX);
     assert_int_equal(n, PLAN_MAX);
@@ -211,7 +172,7 @@ static void expect_failed(const struct plan *p, uint64_t now, int err)
 
 static void init3(struct plan *p, unsigned n, unsigned delay)
 {
-    struct tryall_addr o[] = { v4(1), v6(1), v4(2), v6(2) };
+    struct tryall_addr o[] = { doc4(1), doc6(1), doc4(2), doc6(2) };
     memset(p, 0x5a, sizeof *p);   /* plan_init must set everything */
     plan_init(p, o, n, delay);
 }
@@ -364,7 +325,7 @@ static void run_all_fail(struct plan *p, const int *errors, unsigned n)
 {
     struct tryall_addr o[PLAN_MAX];
     for (unsigned i = 0; i < n; i++)
-        o[i] = (i % 2) ? v6((uint8_t)i) : v4((uint8_t)i);
+        o[i] = (i % 2) ? doc6((uint8_t)i) : doc4((uint8_t)i);
     plan_init(p, o, n, 250);
     uint64_t now = T;
     for (unsigned i = 0; i < n; i++) {

@@ -29,8 +29,8 @@
  * with attempts 1 and 2 started and silent. */
 static struct race *racing(int *fd)
 {
-    struct tryall_addr in[] = { kv4(1), kv6(1), kv4(2), kv6(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 4);
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc4(2), doc6(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 4);
     *fd = kit_socket(AF_INET, 0);
     struct race *r = kit_race(*fd, &t, &l);
     assert_non_null(r);
@@ -78,8 +78,8 @@ static void test_alias_refusals(void **state)
     assert_true(race_lost(r2));
     assert_int_equal(race_add_alias(r2, copy_of(fd2)), -1); /* decided */
     race_retire(r2);
-    struct tryall_addr t = kv4(7);
-    struct tryall_list l = kit_list(&t, 1);
+    struct tryall_addr t = doc4(7);
+    struct tryall_list l = addrkit_list("race.test", &t, 1);
     struct sockaddr_storage ss;
     socklen_t len = addr_to_sockaddr(&t, KIT_PORT, AF_INET, &ss);
     int fd3 = kit_socket(AF_INET, 0);
@@ -136,8 +136,8 @@ static void test_own_number_gone_promotes_a_copy(void **state)
     (void)state;
     int ep = fake_epoll_create(), ep2 = fake_epoll_create(), fd = kit_socket(AF_INET, 0);
     kit_ep_add(ep, fd, EPOLLIN, 11);
-    struct tryall_addr in[] = { kv4(1), kv6(1) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 2);
+    struct tryall_addr in[] = { doc4(1), doc6(1) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 2);
     struct race *r = kit_race(fd, &t, &l);
     assert_non_null(r);
     race_advance(r, T0 + kit_delay());

@@ -58,8 +58,8 @@ static void assert_app_entry(int epfd, int fd, uint32_t events, uint64_t data)
 /* An app socket registered in epfd racing {v4(1) (target), v6(1), v4(2)}. */
 static struct race *registered_race(int epfd, int *fd)
 {
-    struct tryall_addr in[] = { kv4(1), kv6(1), kv4(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 3);
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc4(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 3);
     *fd = kit_socket(AF_INET, SOCK_NONBLOCK);
     kit_ep_add(epfd, *fd, APP_EVENTS, APP_DATA);
     struct race *r = kit_race(*fd, &t, &l);
@@ -162,8 +162,8 @@ static void test_win_puts_back_the_apps_exact_entry_in_every_set(void **state)
     int ep = fake_epoll_create(), ep2 = fake_epoll_create(), fd;
     int s = kit_socket(AF_INET, 0);
     kit_ep_add(ep2, s, EPOLLIN, 1);                /* someone else in the same set */
-    struct tryall_addr in[] = { kv4(1), kv6(1) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 2);
+    struct tryall_addr in[] = { doc4(1), doc6(1) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 2);
     fd = kit_socket(AF_INET, 0);
     kit_ep_add(ep, fd, APP_EVENTS, APP_DATA);
     kit_ep_add(ep2, fd, EPOLLOUT | EPOLLPRI, UINT64_C(0xfffffffffffffffe));
@@ -186,7 +186,7 @@ static void test_loss_puts_back_the_apps_latest_entry(void **state)
 {
     (void)state;
     int ep = fake_epoll_create(), fd;
-    struct tryall_addr in[] = { kv4(1), kv6(1) };
+    struct tryall_addr in[] = { doc4(1), doc6(1) };
     fake_script(&in[0], OUTCOME_REFUSED);          /* attempt 0 fails at once */
     struct race *r = registered_race(ep, &fd);
     assert_int_equal(r->plan.state[0], ATT_FAILED);

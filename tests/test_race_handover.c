@@ -29,8 +29,8 @@
  * with attempts 1 and 2 (v6(1), v4(2)) started and silent. */
 static struct race *three_running(int flags, int *fd)
 {
-    struct tryall_addr in[] = { kv4(1), kv6(1), kv4(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 3);
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc4(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 3);
     *fd = kit_socket(AF_INET, flags);
     struct race *r = kit_race(*fd, &t, &l);
     assert_non_null(r);
@@ -90,8 +90,8 @@ static void test_winner_takes_a_nonblocking_cloexec_apps_flags(void **state)
 static void test_losers_closed_never_lingering(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv4(1), kv6(1), kv4(2), kv6(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 4);
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc4(2), doc6(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 4);
     int fd = kit_socket(AF_INET, 0);
     struct linger lg = { 1, 5 }, got = { 0, 0 };
     assert_int_equal(real()->setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
@@ -173,8 +173,8 @@ static void test_failed_dup3_is_that_attempts_failure(void **state)
 static void test_failed_dup3_leaves_the_apps_socket_as_it_was(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv4(1), kv6(1) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 2);
+    struct tryall_addr in[] = { doc4(1), doc6(1) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 2);
     int fd = kit_socket(AF_INET, 0), ep = fake_epoll_create();
     struct linger lg = { 1, 5 }, got = { 0, 0 };
     assert_int_equal(real()->setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
@@ -205,7 +205,7 @@ static unsigned long reuse_app_number(int fd)
 {
     fake_close_quiet(fd);
     assert_int_equal(kit_socket(AF_INET, 0), fd);
-    struct tryall_addr x = kv4(99);
+    struct tryall_addr x = doc4(99);
     fake_script(&x, OUTCOME_REFUSED);
     struct sockaddr_storage ss;
     socklen_t len = addr_to_sockaddr(&x, 80, AF_INET, &ss);

@@ -40,8 +40,8 @@ static void set_int(int fd, int level, int name, int v)
  * app having called prepare(fd) first; attempts 1 and 2 started. */
 static struct race *racing(int *fd, void (*prepare)(int fd))
 {
-    struct tryall_addr in[] = { kv4(1), kv6(1), kv4(2), kv6(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 4);
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc4(2), doc6(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 4);
     *fd = kit_socket(AF_INET, 0);
     if (prepare)
         prepare(*fd);

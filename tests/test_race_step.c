@@ -35,9 +35,9 @@ static void assert_addr(struct tryall_addr got, struct tryall_addr want)
 /* A v4 app socket racing {v6(1), v6(2), v4(1), v4(2)} with target v4(1). */
 static struct race *four_way(int *fd)
 {
-    struct tryall_addr in[] = { kv6(1), kv6(2), kv4(1), kv4(2) };
-    struct tryall_list l = kit_list(in, 4);
-    struct tryall_addr t = kv4(1);
+    struct tryall_addr in[] = { doc6(1), doc6(2), doc4(1), doc4(2) };
+    struct tryall_list l = addrkit_list("race.test", in, 4);
+    struct tryall_addr t = doc4(1);
     *fd = kit_socket(AF_INET, 0);
     struct race *r = kit_race(*fd, &t, &l);
     assert_non_null(r);
@@ -71,7 +71,7 @@ static void test_attempts_start_in_plan_order_one_delay_apart(void **state)
     struct race *r = four_way(&fd);
     unsigned d = kit_delay();
     /* target first, then the other family first: v4(1) v6(1) v4(2) v6(2) */
-    struct tryall_addr want[] = { kv4(1), kv6(1), kv4(2), kv6(2) };
+    struct tryall_addr want[] = { doc4(1), doc6(1), doc4(2), doc6(2) };
     assert_int_equal(race_advance(r, T0), d);
     assert_int_equal(race_advance(r, T0 + d - 1), 1);
     assert_int_equal(fake_connects(), 1);
@@ -105,7 +105,7 @@ static void test_hidden_attempts_nonblocking_cloexec_of_their_family(void **stat
 static void test_failure_at_connect_starts_next_at_once(void **state)
 {
     (void)state;
-    struct tryall_addr v61 = kv6(1);
+    struct tryall_addr v61 = doc6(1);
     fake_script(&v61, OUTCOME_UNREACH);
     int fd;
     struct race *r = four_way(&fd);
@@ -123,7 +123,7 @@ static void test_failure_at_connect_starts_next_at_once(void **state)
 static void test_refusal_seen_by_the_peek_starts_next_at_once(void **state)
 {
     (void)state;
-    struct tryall_addr v61 = kv6(1);
+    struct tryall_addr v61 = doc6(1);
     fake_script(&v61, OUTCOME_REFUSED);
     int fd;
     struct race *r = four_way(&fd);
@@ -137,8 +137,8 @@ static void test_refusal_seen_by_the_peek_starts_next_at_once(void **state)
 static void test_app_target_failing_first_starts_next_at_once(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv4(1), kv4(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 2);
+    struct tryall_addr in[] = { doc4(1), doc4(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 2);
     fake_script(&t, OUTCOME_UNREACH);
     int fd = kit_socket(AF_INET, 0);
     struct race *r = kit_race(fd, &t, &l);         /* race_new with ENETUNREACH */
@@ -173,7 +173,7 @@ static void test_absorb_hands_over_a_winner(void **state)
     race_advance(r, T0 + kit_delay());
     int a = r->afd[1];
     unsigned long ino = fake_ino(a);
-    struct tryall_addr v61 = kv6(1);
+    struct tryall_addr v61 = doc6(1);
     fake_script(&v61, OUTCOME_CONNECT);
     struct pollfd p[PLAN_MAX];
     unsigned n = race_pollfds(r, p, PLAN_MAX);
@@ -211,7 +211,7 @@ static void test_settle_failure_closes_it_and_kicks_the_next(void **state)
     struct race *r = four_way(&fd);
     race_advance(r, T0 + kit_delay());
     int a = r->afd[1];
-    struct tryall_addr v61 = kv6(1);
+    struct tryall_addr v61 = doc6(1);
     fake_script(&v61, OUTCOME_TIMEDOUT);
     race_settle(r, 1, T0 + kit_delay() + 7);
     assert_int_equal(r->plan.state[1], ATT_FAILED);
@@ -231,7 +231,7 @@ static void test_app_target_wins_without_dup3(void **state)
     race_advance(r, T0 + kit_delay());
     int a = r->afd[1];
     unsigned long ino = fake_ino(fd);
-    struct tryall_addr t = kv4(1);
+    struct tryall_addr t = doc4(1);
     fake_script(&t, OUTCOME_CONNECT);
     race_settle_now(r, T0 + kit_delay() + 1);
     assert_int_equal(r->phase, RACE_WON);
@@ -247,7 +247,7 @@ static void test_app_target_wins_without_dup3(void **state)
 /* Every address of four_way() answers as scripted; settle it at T0. */
 static struct race *all_answer(const enum fake_outcome o[4])
 {
-    struct tryall_addr a[] = { kv4(1), kv6(1), kv4(2), kv6(2) };
+    struct tryall_addr a[] = { doc4(1), doc6(1), doc4(2), doc6(2) };
     for (unsigned k = 0; k < 4; k++)
         fake_script(&a[k], o[k]);
     int fd;
@@ -289,8 +289,8 @@ static void test_timed_out_beats_the_rest(void **state)
 static void test_else_the_app_targets_error(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv4(1), kv4(2) }, t = kv4(1);
-    struct tryall_list l = kit_list(in, 2);
+    struct tryall_addr in[] = { doc4(1), doc4(2) }, t = doc4(1);
+    struct tryall_list l = addrkit_list("race.test", in, 2);
     fake_script(&t, OUTCOME_UNREACH);              /* attempt 0: ENETUNREACH */
     int fd = kit_socket(AF_INET, 0);
     struct race *r = kit_race(fd, &t, &l);
@@ -319,8 +319,8 @@ static void test_settle_now_never_waits_for_silence(void **state)
 static void test_v6only_socket_races_ipv4_on_ipv4_sockets(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv4(1), kv6(1), kv6(2) }, t = kv6(1);
-    struct tryall_list l = kit_list(in, 3);
+    struct tryall_addr in[] = { doc4(1), doc6(1), doc6(2) }, t = doc6(1);
+    struct tryall_list l = addrkit_list("race.test", in, 3);
     int fd = kit_socket(AF_INET6, 0), one = 1;
     assert_int_equal(real()->setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one), 0);
     struct race *r = kit_race(fd, &t, &l);
@@ -330,27 +330,27 @@ static void test_v6only_socket_races_ipv4_on_ipv4_sockets(void **state)
     race_advance(r, T0 + kit_delay());
     assert_int_equal(fake_family(r->afd[1]), AF_INET);
     assert_int_equal(r->afam[1], AF_INET);
-    assert_addr(fake_connect_addr(1), kv4(1));
+    assert_addr(fake_connect_addr(1), doc4(1));
 }
 
 static void test_v6_socket_reaches_ipv4_mapped(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv6(1), kv4(1) }, t = kv6(1);
-    struct tryall_list l = kit_list(in, 2);
+    struct tryall_addr in[] = { doc6(1), doc4(1) }, t = doc6(1);
+    struct tryall_list l = addrkit_list("race.test", in, 2);
     int fd = kit_socket(AF_INET6, 0);
     struct race *r = kit_race(fd, &t, &l);
     assert_non_null(r);
     race_advance(r, T0 + kit_delay());
     assert_int_equal(fake_family(r->afd[1]), AF_INET6);
-    assert_addr(fake_connect_addr(1), kv4(1));     /* ::ffff:192.0.2.1 */
+    assert_addr(fake_connect_addr(1), doc4(1));     /* ::ffff:192.0.2.1 */
 }
 
 static void test_bound_socket_races_its_family_bound_alike(void **state)
 {
     (void)state;
-    struct tryall_addr in[] = { kv6(1), kv4(1), kv4(2) }, t = kv4(1), me = kv4(200);
-    struct tryall_list l = kit_list(in, 3);
+    struct tryall_addr in[] = { doc6(1), doc4(1), doc4(2) }, t = doc4(1), me = doc4(200);
+    struct tryall_list l = addrkit_list("race.test", in, 3);
     int fd = kit_socket(AF_INET, 0);
     struct race *r = kit_race_bound(fd, &t, &l, &me);
     assert_non_null(r);

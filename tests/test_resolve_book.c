@@ -19,45 +19,16 @@
 #include "addr.h"
 #include "book.h"
 #include "lock.h"
+#include "addrkit.h"
 
 #define T0 1000000u
 #define N(a) ((unsigned)(sizeof (a) / sizeof (a)[0]))
-
-/* 10.0.b.d and 2001:db8::b:d */
-static struct tryall_addr v4(uint8_t b, uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET;
-    r.bytes[0] = 10; r.bytes[2] = b; r.bytes[3] = d;
-    return r;
-}
-
-static struct tryall_addr v6(uint8_t b, uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET6;
-    r.bytes[0] = 0x20; r.bytes[1] = 0x01; r.bytes[2] = 0x0d; r.bytes[3] = 0xb8;
-    r.bytes[13] = b; r.bytes[15] = d;
-    return r;
-}
 
 static int setup(void **state)
 {
     (void)state;
     book_clear();
     return 0;
-}
-
-/* The list holding a, which must be found. */
-static struct tryall_list find(const struct tryall_addr *a, uint64_t now_ms)
-{
-    struct tryall_list l;
-    memset(&l, 0, sizeof l);
-    if (!book_lookup(a, now_ms, &l))
-        fail_msg("address not in the book");
-    return l;
 }
 
 static void assert_list(const struct tryall_list *l, const struct tryall_addr *want,
@@ -80,26 +51,26 @@ static void assert_list(const struct tryall_list *l, const struct tryall_addr *w
 static void assert_found(const struct tryall_addr *a, uint64_t now_ms,
                          const struct tryall_addr *want, const int *origin, unsigned n)
 {
-    struct tryall_list l = find(a, now_ms);
+    struct tryall_list l = book_find(a, now_ms);
     assert_list(&l, want, origin, n);
 }
 
 static void test_partial_single_address_pending(void **state)
 {
     (void)state;
-    struct tryall_addr a = v4(1, 1);
+    struct tryall_addr a = net4(1, 1);
     assert_int_equal(book_remember_partial("one.test", &a, 1, T0), 1);
     assert_int_equal(book_count(T0), 1);
-    struct tryall_list l = find(&a, T0);
+    struct tryall_list l = book_find(&a, T0);
     assert_string_equal(l.name, "one.test");
     assert_list(&l, &a, NULL, 1);
     assert_int_equal(l.pending, 1);
     assert_int_equal(l.pending_until_ms, T0 + BOOK_PENDING_MS);
 
     /* pending only until then; the list itself stays */
-    assert_int_equal(find(&a, T0 + BOOK_PENDING_MS - 1).pending, 1);
-    assert_int_equal(find(&a, T0 + BOOK_PENDING_MS).pending, 0);
-    assert_int_equal(find(&a, T0 + BOOK_PENDING_MS + 60000).n, 1);
+    assert_int_equal(book_find(&a, T0 + BOOK_PENDING_MS - 1).pending, 1);
+    assert_int_equal(book_find(&a, T0 + BOOK_PENDING_MS).pending, 0);
+    assert_int_equal(book_find(&a, T0 + BOOK_PENDING_MS + 60000).n, 1);
 
     /* nothing usable: nothing remembered, nothing to look up */
     assert_int_equal(book_remember_partial("none.test", &a, 0, T0), 0);
@@ -112,28 +83,28 @@ static void test_partial_single_address_pending(void **state)
 static void test_partial_return_value(void **state)
 {
     (void)state;
-    struct tryall_addr ab[] = { v4(2, 1), v4(2, 2) };
+    struct tryall_addr ab[] = { net4(2, 1), net4(2, 2) };
     assert_int_equal(book_remember_partial("ret.test", ab, 2, T0), 1);
     /* a lookup is under way for these: 0, for all or some of them */
     assert_int_equal(book_remember_partial("ret.test", ab, 2, T0 + 10), 0);
     assert_int_equal(book_remember_partial("ret.test", &ab[1], 1, T0 + 10), 0);
     assert_int_equal(book_count(T0 + 10), 1);
     /* other addresses under that name: look up */
-    struct tryall_addr c = v4(2, 3);
+    struct tryall_addr c = net4(2, 3);
     assert_int_equal(book_remember_partial("ret.test", &c, 1, T0 + 20), 1);
-    assert_int_equal(find(&c, T0 + 20).pending, 1);
+    assert_int_equal(book_find(&c, T0 + 20).pending, 1);
 
     /* the lookup never answered: after BOOK_PENDING_MS, look up again */
     uint64_t later = T0 + 20 + BOOK_PENDING_MS;
-    assert_int_equal(find(&c, later).pending, 0);
+    assert_int_equal(book_find(&c, later).pending, 0);
     assert_int_equal(book_remember_partial("ret.test", &c, 1, later), 1);
-    struct tryall_list l = find(&c, later);
+    struct tryall_list l = book_find(&c, later);
     assert_int_equal(l.pending, 1);
     assert_int_equal(l.pending_until_ms, later + BOOK_PENDING_MS);
 
     /* completed: reused, no new lookup */
     book_merge("ret.test", NULL, 0, ADDR_FROM_COMPLETION, 1, later + 1);
-    assert_int_equal(find(&c, later + 1).pending, 0);
+    assert_int_equal(book_find(&c, later + 1).pending, 0);
     assert_int_equal(book_remember_partial("ret.test", &c, 1, later + 2), 0);
     assert_int_equal(book_remember_partial("ret.test", &c, 1, later + 2 * BOOK_PENDING_MS), 0);
 }
@@ -141,26 +112,26 @@ static void test_partial_return_value(void **state)
 static void test_merge_appends_dedupes_origin(void **state)
 {
     (void)state;
-    struct tryall_addr app[] = { v4(3, 1), v4(3, 2) };
+    struct tryall_addr app[] = { net4(3, 1), net4(3, 2) };
     assert_int_equal(book_remember_partial("merge.test", app, 2, T0), 1);
 
-    struct tryall_addr comp[] = { v4(3, 2), v6(3, 1), v6(3, 1), v6(3, 2) };
+    struct tryall_addr comp[] = { net4(3, 2), net6(3, 1), net6(3, 1), net6(3, 2) };
     book_merge("merge.test", comp, N(comp), ADDR_FROM_COMPLETION, 0, T0 + 5);
-    struct tryall_addr want[] = { v4(3, 1), v4(3, 2), v6(3, 1), v6(3, 2) };
+    struct tryall_addr want[] = { net4(3, 1), net4(3, 2), net6(3, 1), net6(3, 2) };
     int from[] = { ADDR_FROM_APP, ADDR_FROM_APP, ADDR_FROM_COMPLETION, ADDR_FROM_COMPLETION };
-    struct tryall_list l = find(&app[0], T0 + 5);
+    struct tryall_list l = book_find(&app[0], T0 + 5);
     assert_list(&l, want, from, 4);
     assert_int_equal(l.pending, 1);   /* not final: more may come */
     assert_int_equal(book_count(T0 + 5), 1);
     /* found by a merged address too, the same list */
     assert_found(&want[3], T0 + 5, want, from, 4);
 
-    struct tryall_addr late[] = { v6(3, 1), v4(3, 9) };
+    struct tryall_addr late[] = { net6(3, 1), net4(3, 9) };
     book_merge("merge.test", late, N(late), ADDR_FROM_LATE, 1, T0 + 6);
-    struct tryall_addr want2[] = { v4(3, 1), v4(3, 2), v6(3, 1), v6(3, 2), v4(3, 9) };
+    struct tryall_addr want2[] = { net4(3, 1), net4(3, 2), net6(3, 1), net6(3, 2), net4(3, 9) };
     int from2[] = { ADDR_FROM_APP, ADDR_FROM_APP, ADDR_FROM_COMPLETION, ADDR_FROM_COMPLETION,
                     ADDR_FROM_LATE };
-    l = find(&late[1], T0 + 6);
+    l = book_find(&late[1], T0 + 6);
     assert_list(&l, want2, from2, 5);
     assert_int_equal(l.pending, 0);
 }
@@ -168,12 +139,12 @@ static void test_merge_appends_dedupes_origin(void **state)
 static void test_merge_final_empty(void **state)
 {
     (void)state;
-    struct tryall_addr a = v6(4, 1);
+    struct tryall_addr a = net6(4, 1);
     assert_int_equal(book_remember_partial("final.test", &a, 1, T0), 1);
     book_merge("final.test", NULL, 0, ADDR_FROM_COMPLETION, 0, T0 + 1);
-    assert_int_equal(find(&a, T0 + 1).pending, 1);   /* not final: still pending */
+    assert_int_equal(book_find(&a, T0 + 1).pending, 1);   /* not final: still pending */
     book_merge("final.test", NULL, 0, ADDR_FROM_COMPLETION, 1, T0 + 2);
-    struct tryall_list l = find(&a, T0 + 2);
+    struct tryall_list l = book_find(&a, T0 + 2);
     assert_int_equal(l.pending, 0);
     assert_list(&l, &a, NULL, 1);
 }
@@ -181,18 +152,18 @@ static void test_merge_final_empty(void **state)
 static void test_merge_newest_list_of_name(void **state)
 {
     (void)state;
-    struct tryall_addr old[] = { v4(5, 1), v4(5, 2) };
-    struct tryall_addr other[] = { v4(5, 7), v4(5, 8) };
+    struct tryall_addr old[] = { net4(5, 1), net4(5, 2) };
+    struct tryall_addr other[] = { net4(5, 7), net4(5, 8) };
     assert_int_equal(book_remember("newest.test", old, 2, T0), 1);
     assert_int_equal(book_remember("other.test", other, 2, T0 + 1), 1);
-    struct tryall_addr c = v4(5, 3);
+    struct tryall_addr c = net4(5, 3);
     assert_int_equal(book_remember_partial("newest.test", &c, 1, T0 + 2), 1);
     assert_int_equal(book_remember("other.test", other, 2, T0 + 3), 1);   /* newest of all */
 
-    struct tryall_addr d = v6(5, 4);
+    struct tryall_addr d = net6(5, 4);
     book_merge("newest.test", &d, 1, ADDR_FROM_COMPLETION, 1, T0 + 4);
-    struct tryall_addr want[] = { v4(5, 3), v6(5, 4) };
-    struct tryall_list l = find(&d, T0 + 4);
+    struct tryall_addr want[] = { net4(5, 3), net6(5, 4) };
+    struct tryall_list l = book_find(&d, T0 + 4);
     assert_list(&l, want, NULL, 2);
     assert_string_equal(l.name, "newest.test");
     assert_int_equal(l.pending, 0);
@@ -203,10 +174,10 @@ static void test_merge_newest_list_of_name(void **state)
     char longname[BOOK_NAME_MAX + 40];
     memset(longname, 'x', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    struct tryall_addr e = v4(5, 5), f = v6(5, 5);
+    struct tryall_addr e = net4(5, 5), f = net6(5, 5);
     assert_int_equal(book_remember_partial(longname, &e, 1, T0 + 5), 1);
     book_merge(longname, &f, 1, ADDR_FROM_LATE, 1, T0 + 6);
-    l = find(&e, T0 + 6);
+    l = book_find(&e, T0 + 6);
     assert_int_equal(l.n, 2);
     assert_true(addr_equal(&l.a[1], &f));
     assert_int_equal(l.pending, 0);
@@ -216,16 +187,16 @@ static void test_merge_without_list(void **state)
 {
     (void)state;
     /* two or more: a list of their own, with their origin */
-    struct tryall_addr ab[] = { v4(6, 1), v6(6, 1) };
+    struct tryall_addr ab[] = { net4(6, 1), net6(6, 1) };
     book_merge("alone.test", ab, 2, ADDR_FROM_LATE, 0, T0);
     int from[] = { ADDR_FROM_LATE, ADDR_FROM_LATE };
-    struct tryall_list l = find(&ab[1], T0);
+    struct tryall_list l = book_find(&ab[1], T0);
     assert_string_equal(l.name, "alone.test");
     assert_list(&l, ab, from, 2);
     assert_int_equal(book_count(T0), 1);
 
     /* one (or one twice): nothing */
-    struct tryall_addr c[] = { v4(6, 3), v4(6, 3) };
+    struct tryall_addr c[] = { net4(6, 3), net4(6, 3) };
     book_merge("single.test", c, 1, ADDR_FROM_LATE, 1, T0);
     book_merge("twice.test", c, 2, ADDR_FROM_LATE, 1, T0);
     struct tryall_list none;
@@ -233,9 +204,9 @@ static void test_merge_without_list(void **state)
     assert_int_equal(book_count(T0), 1);
 
     /* an expired list of the name is not appended to */
-    struct tryall_addr d = v4(6, 4);
+    struct tryall_addr d = net4(6, 4);
     assert_int_equal(book_remember_partial("gone.test", &d, 1, T0), 1);
-    struct tryall_addr ef[] = { v4(6, 5), v4(6, 6) };
+    struct tryall_addr ef[] = { net4(6, 5), net4(6, 6) };
     book_merge("gone.test", ef, 2, ADDR_FROM_COMPLETION, 1, T0 + BOOK_TTL_MS);
     assert_found(&ef[0], T0 + BOOK_TTL_MS, ef, NULL, 2);
 }
@@ -243,13 +214,13 @@ static void test_merge_without_list(void **state)
 static void test_merge_max_addrs(void **state)
 {
     (void)state;
-    struct tryall_addr a = v4(7, 0);
+    struct tryall_addr a = net4(7, 0);
     assert_int_equal(book_remember_partial("big.test", &a, 1, T0), 1);
     struct tryall_addr many[BOOK_MAX_ADDRS + 8];
     for (unsigned i = 0; i < N(many); i++)
-        many[i] = v6(7, (uint8_t)i);
+        many[i] = net6(7, (uint8_t)i);
     book_merge("big.test", many, N(many), ADDR_FROM_COMPLETION, 1, T0 + 1);
-    struct tryall_list l = find(&a, T0 + 1);
+    struct tryall_list l = book_find(&a, T0 + 1);
     assert_int_equal(l.n, BOOK_MAX_ADDRS);
     assert_true(addr_equal(&l.a[BOOK_MAX_ADDRS - 1], &many[BOOK_MAX_ADDRS - 2]));
     struct tryall_list none;
@@ -259,32 +230,32 @@ static void test_merge_max_addrs(void **state)
 static void test_fork_clears_pending(void **state)
 {
     (void)state;
-    struct tryall_addr a = v4(8, 1), b = v6(8, 1);
+    struct tryall_addr a = net4(8, 1), b = net6(8, 1);
     assert_int_equal(book_remember_partial("fork-a.test", &a, 1, T0), 1);
     assert_int_equal(book_remember_partial("fork-b.test", &b, 1, T0), 1);
 
     /* the parent's lookups are still under way */
     book_fork(TLOCK_FORK_PREPARE);
     book_fork(TLOCK_FORK_PARENT);
-    assert_int_equal(find(&a, T0 + 1).pending, 1);
-    assert_int_equal(find(&b, T0 + 1).pending, 1);
+    assert_int_equal(book_find(&a, T0 + 1).pending, 1);
+    assert_int_equal(book_find(&b, T0 + 1).pending, 1);
 
     /* the child has none: every mark goes, the lists stay, the book works */
     book_fork(TLOCK_FORK_PREPARE);
     book_fork(TLOCK_FORK_CHILD);
-    assert_int_equal(find(&a, T0 + 1).pending, 0);
-    assert_int_equal(find(&b, T0 + 1).pending, 0);
+    assert_int_equal(book_find(&a, T0 + 1).pending, 0);
+    assert_int_equal(book_find(&b, T0 + 1).pending, 0);
     assert_int_equal(book_count(T0 + 1), 2);
-    struct tryall_addr c = v4(8, 3);
+    struct tryall_addr c = net4(8, 3);
     assert_int_equal(book_remember_partial("fork-c.test", &c, 1, T0 + 2), 1);
-    assert_int_equal(find(&c, T0 + 2).pending, 1);
+    assert_int_equal(book_find(&c, T0 + 2).pending, 1);
 }
 
 static void test_maybe_has_merged(void **state)
 {
     (void)state;
-    struct tryall_addr a = v4(9, 1);
-    struct tryall_addr more[] = { v6(9, 2), v4(9, 3) };
+    struct tryall_addr a = net4(9, 1);
+    struct tryall_addr more[] = { net6(9, 2), net4(9, 3) };
     assert_int_equal(book_remember_partial("filter.test", &a, 1, T0), 1);
     assert_true(book_nonempty());
     assert_true(book_maybe_has(&a));

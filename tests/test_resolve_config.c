@@ -13,23 +13,11 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "conftest.h"   /* fake_env, fake_get, warn, count_lines */
 
 #define N(a) ((unsigned)(sizeof (a) / sizeof (a)[0]))
 
 /* ---- config: TRYALL_COMPLETE, TRYALL_RESOLVE_DELAY_MS ------------------ */
-
-static const char *const *fake_env;
-
-static const char *fake_get(const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *const *e = fake_env; e && *e; e++)
-        if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-            return *e + len + 1;
-    return NULL;
-}
-
-static char warn[1024];
 
 static void parse1(struct tryall_config *c, const char *var)
 {
@@ -40,14 +28,6 @@ static void parse1(struct tryall_config *c, const char *var)
     config_parse(c, fake_get, warn, sizeof warn);
     fake_env = NULL;
     assert_non_null(memchr(warn, '\0', sizeof warn));
-}
-
-static unsigned count_lines(const char *s)
-{
-    unsigned n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
 }
 
 /* s names the variable as a whole word (not inside a longer name) */

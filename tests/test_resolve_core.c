@@ -20,38 +20,7 @@
 #include "addr.h"
 #include "book.h"
 #include "plan.h"
-
-/* 192.0.2.d and 2001:db8::d */
-static struct tryall_addr v4(uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET;
-    r.bytes[0] = 192; r.bytes[1] = 0; r.bytes[2] = 2; r.bytes[3] = d;
-    return r;
-}
-
-static struct tryall_addr v6(uint8_t d)
-{
-    struct tryall_addr r;
-    memset(&r, 0, sizeof r);
-    r.family = AF_INET6;
-    r.bytes[0] = 0x20; r.bytes[1] = 0x01; r.bytes[2] = 0x0d; r.bytes[3] = 0xb8;
-    r.bytes[15] = d;
-    return r;
-}
-
-static void assert_order(const struct tryall_addr *got, unsigned ngot,
-                         const struct tryall_addr *want, unsigned nwant)
-{
-    char g[64], w[64];
-    if (ngot != nwant)
-        fail_msg("%u attempts planned, want %u", ngot, nwant);
-    for (unsigned i = 0; i < nwant; i++)
-        if (!addr_equal(&got[i], &want[i]))
-            fail_msg("order[%u] is %s, want %s", i, addr_str(&got[i], g, sizeof g),
-                     addr_str(&want[i], w, sizeof w));
-}
+#include "addrkit.h"
 
 #define N(a) ((unsigned)(sizeof (a) / sizeof (a)[0]))
 
@@ -62,18 +31,18 @@ static void test_order_target_then_other_family(void **state)
     (void)state;
     struct tryall_list l;
     memset(&l, 0, sizeof l);
-    struct tryall_addr in[] = { v4(1), v4(2), v6(1), v6(2), v4(3), v4(2) };
+    struct tryall_addr in[] = { doc4(1), doc4(2), doc6(1), doc6(2), doc4(3), doc4(2) };
     l.n = N(in);
     memcpy(l.a, in, sizeof in);
     struct tryall_addr out[PLAN_MAX];
 
-    struct tryall_addr t4 = v4(2);
-    struct tryall_addr want4[] = { v4(2), v6(1), v4(1), v6(2), v4(3) };
-    assert_order(out, plan_order(&l, &t4, 0, out, PLAN_MAX), want4, N(want4));
+    struct tryall_addr t4 = doc4(2);
+    struct tryall_addr want4[] = { doc4(2), doc6(1), doc4(1), doc6(2), doc4(3) };
+    assert_addrs(out, plan_order(&l, &t4, 0, out, PLAN_MAX), want4, N(want4));
 
-    struct tryall_addr t6 = v6(2);
-    struct tryall_addr want6[] = { v6(2), v4(1), v6(1), v4(2), v4(3) };
-    assert_order(out, plan_order(&l, &t6, 0, out, PLAN_MAX), want6, N(want6));
+    struct tryall_addr t6 = doc6(2);
+    struct tryall_addr want6[] = { doc6(2), doc4(1), doc6(1), doc4(2), doc4(3) };
+    assert_addrs(out, plan_order(&l, &t6, 0, out, PLAN_MAX), want6, N(want6));
 }
 
 /* ---- plan_set_pending -------------------------------------------------- */
@@ -81,7 +50,7 @@ static void test_order_target_then_other_family(void **state)
 static void test_pending_no_verdict(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1) };
+    struct tryall_addr o[] = { doc4(1) };
     struct plan p;
     plan_init(&p, o, 1, 250);
     plan_started(&p, 0, 1000);
@@ -108,7 +77,7 @@ static void test_pending_no_verdict(void **state)
 static void test_pending_caps_waits(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1), v6(1) };
+    struct tryall_addr o[] = { doc4(1), doc6(1) };
     struct plan p;
     plan_init(&p, o, 2, 250);
     plan_started(&p, 0, 1000);
@@ -147,16 +116,16 @@ static void test_pending_caps_waits(void **state)
 static void test_add_interleaves_not_started(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1), v4(2), v4(3) };
+    struct tryall_addr o[] = { doc4(1), doc4(2), doc4(3) };
     struct plan p;
     plan_init(&p, o, 3, 250);
     plan_set_pending(&p, 1);
     plan_started(&p, 0, 1000);
     /* the whole book list, as the race passes it */
-    struct tryall_addr add[] = { v4(1), v4(2), v4(3), v6(1), v6(2) };
+    struct tryall_addr add[] = { doc4(1), doc4(2), doc4(3), doc6(1), doc6(2) };
     assert_int_equal(plan_add(&p, add, N(add), 0), 2);
-    struct tryall_addr want[] = { v4(1), v6(1), v4(2), v6(2), v4(3) };
-    assert_order(p.order, p.n, want, N(want));
+    struct tryall_addr want[] = { doc4(1), doc6(1), doc4(2), doc6(2), doc4(3) };
+    assert_addrs(p.order, p.n, want, N(want));
     for (unsigned i = 1; i < p.n; i++)
         assert_int_equal(p.state[i], ATT_IDLE);
     assert_int_equal(p.state[0], ATT_RUNNING);
@@ -168,15 +137,15 @@ static void test_add_interleaves_not_started(void **state)
 static void test_add_first_family_from_last_started(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1), v6(1) };
+    struct tryall_addr o[] = { doc4(1), doc6(1) };
     struct plan p;
     plan_init(&p, o, 2, 250);
     plan_started(&p, 0, 1000);
     plan_started(&p, 1, 1250);
-    struct tryall_addr add[] = { v6(2), v4(2), v6(3) };
+    struct tryall_addr add[] = { doc6(2), doc4(2), doc6(3) };
     assert_int_equal(plan_add(&p, add, N(add), 0), 3);
-    struct tryall_addr want[] = { v4(1), v6(1), v4(2), v6(2), v6(3) };
-    assert_order(p.order, p.n, want, N(want));
+    struct tryall_addr want[] = { doc4(1), doc6(1), doc4(2), doc6(2), doc6(3) };
+    assert_addrs(p.order, p.n, want, N(want));
 }
 
 /* Duplicates of what is planned, within the family the list starts with,
@@ -184,21 +153,21 @@ static void test_add_first_family_from_last_started(void **state)
 static void test_add_duplicates_keep_alternation(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1), v6(1), v4(2) };
+    struct tryall_addr o[] = { doc4(1), doc6(1), doc4(2) };
     struct plan p;
     plan_init(&p, o, 3, 250);
     plan_started(&p, 0, 1000);
     plan_started(&p, 1, 1250);
-    struct tryall_addr add[] = { v4(1), v6(1), v4(2), v6(2), v4(3), v6(3) };
+    struct tryall_addr add[] = { doc4(1), doc6(1), doc4(2), doc6(2), doc4(3), doc6(3) };
     assert_int_equal(plan_add(&p, add, N(add), 0), 3);
-    struct tryall_addr want[] = { v4(1), v6(1), v4(2), v6(2), v4(3), v6(3) };
-    assert_order(p.order, p.n, want, N(want));
+    struct tryall_addr want[] = { doc4(1), doc6(1), doc4(2), doc6(2), doc4(3), doc6(3) };
+    assert_addrs(p.order, p.n, want, N(want));
 
     /* all of it again, and duplicates within one addition: nothing joins */
-    struct tryall_addr again[] = { v6(3), v6(3), v4(1), v6(2), v4(2) };
+    struct tryall_addr again[] = { doc6(3), doc6(3), doc4(1), doc6(2), doc4(2) };
     assert_int_equal(plan_add(&p, again, N(again), 0), 0);
-    assert_order(p.order, p.n, want, N(want));
-    struct tryall_addr twice[] = { v4(9), v4(9) };
+    assert_addrs(p.order, p.n, want, N(want));
+    struct tryall_addr twice[] = { doc4(9), doc4(9) };
     assert_int_equal(plan_add(&p, twice, N(twice), 0), 1);
     assert_int_equal(p.n, 7);
 }
@@ -206,7 +175,7 @@ static void test_add_duplicates_keep_alternation(void **state)
 static void test_add_keeps_started_and_failed(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1), v4(2), v4(3) };
+    struct tryall_addr o[] = { doc4(1), doc4(2), doc4(3) };
     struct plan p;
     plan_init(&p, o, 3, 250);
     plan_set_pending(&p, 1);
@@ -218,11 +187,11 @@ static void test_add_keeps_started_and_failed(void **state)
         p.state[i] = ATT_FAILED;
         p.error[i] = 99;
     }
-    struct tryall_addr add[] = { v6(1), v6(2) };
+    struct tryall_addr add[] = { doc6(1), doc6(2) };
     assert_int_equal(plan_add(&p, add, N(add), 0), 2);
-    /* last started v4(2): v6 first, then v4(3), then v6 again */
-    struct tryall_addr want[] = { v4(1), v4(2), v6(1), v4(3), v6(2) };
-    assert_order(p.order, p.n, want, N(want));
+    /* last started doc4(2): v6 first, then doc4(3), then v6 again */
+    struct tryall_addr want[] = { doc4(1), doc4(2), doc6(1), doc4(3), doc6(2) };
+    assert_addrs(p.order, p.n, want, N(want));
     assert_int_equal(p.state[0], ATT_FAILED);
     assert_int_equal(p.error[0], ECONNREFUSED);
     assert_int_equal(p.state[1], ATT_RUNNING);
@@ -243,14 +212,14 @@ static void test_add_keeps_started_and_failed(void **state)
 static void test_add_after_all_failed(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1) };
+    struct tryall_addr o[] = { doc4(1) };
     struct plan p;
     plan_init(&p, o, 1, 250);
     plan_set_pending(&p, 1);
     plan_started(&p, 0, 1000);
     plan_failed(&p, 0, ETIMEDOUT);
     assert_int_equal(plan_next(&p, 1010).verb, PLAN_WAIT);
-    struct tryall_addr add[] = { v4(1), v6(7) };
+    struct tryall_addr add[] = { doc4(1), doc6(7) };
     assert_int_equal(plan_add(&p, add, N(add), 0), 1);
     plan_set_pending(&p, 0);
     struct plan_step s = plan_next(&p, 1020);
@@ -262,14 +231,14 @@ static void test_add_after_all_failed(void **state)
 static void test_add_only_family(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1) };
+    struct tryall_addr o[] = { doc4(1) };
     struct plan p;
     plan_init(&p, o, 1, 250);
     plan_started(&p, 0, 1000);
-    struct tryall_addr add[] = { v6(1), v4(2), v6(2), v4(3) };
+    struct tryall_addr add[] = { doc6(1), doc4(2), doc6(2), doc4(3) };
     assert_int_equal(plan_add(&p, add, N(add), AF_INET), 2);
-    struct tryall_addr want[] = { v4(1), v4(2), v4(3) };
-    assert_order(p.order, p.n, want, N(want));
+    struct tryall_addr want[] = { doc4(1), doc4(2), doc4(3) };
+    assert_addrs(p.order, p.n, want, N(want));
 }
 
 static void test_add_plan_max(void **state)
@@ -279,7 +248,7 @@ static void test_add_plan_max(void **state)
      * every one of the others fits and joins */
     struct tryall_addr all[BOOK_MAX_ADDRS];
     for (unsigned i = 0; i < BOOK_MAX_ADDRS; i++)
-        all[i] = i % 2 ? v6((uint8_t)i) : v4((uint8_t)i);
+        all[i] = i % 2 ? doc6((uint8_t)i) : doc4((uint8_t)i);
     struct plan p;
     plan_init(&p, all, 5, 250);
     plan_started(&p, 0, 1000);
@@ -296,7 +265,7 @@ static void test_add_plan_max(void **state)
     /* never more than PLAN_MAX: one slot left, three come, one joins */
     plan_init(&p, all, PLAN_MAX - 1, 250);
     plan_started(&p, 0, 1000);
-    struct tryall_addr more[] = { v4(200), v6(200), v4(201) };
+    struct tryall_addr more[] = { doc4(200), doc6(200), doc4(201) };
     assert_int_equal(plan_add(&p, more, N(more), 0), 1);
     assert_int_equal(p.n, PLAN_MAX);
     assert_int_equal(plan_add(&p, more, N(more), 0), 0);
@@ -306,16 +275,16 @@ static void test_add_plan_max(void **state)
 static void test_add_nothing_after_winner(void **state)
 {
     (void)state;
-    struct tryall_addr o[] = { v4(1), v4(2) };
+    struct tryall_addr o[] = { doc4(1), doc4(2) };
     struct plan p;
     plan_init(&p, o, 2, 250);
     plan_started(&p, 0, 1000);
     plan_won(&p, 0);
-    struct tryall_addr add[] = { v6(1), v6(2) };
+    struct tryall_addr add[] = { doc6(1), doc6(2) };
     assert_int_equal(plan_add(&p, add, N(add), 0), 0);
     assert_int_equal(p.n, 2);
-    struct tryall_addr want[] = { v4(1), v4(2) };
-    assert_order(p.order, p.n, want, N(want));
+    struct tryall_addr want[] = { doc4(1), doc4(2) };
+    assert_addrs(p.order, p.n, want, N(want));
     assert_int_equal(plan_next(&p, 1000).verb, PLAN_WON);
 }
 
@@ -337,12 +306,12 @@ static void test_addr_origin(void **state)
                     !strcmp(s, "NAT64"));
     }
 
-    struct tryall_addr a = v4(1), b = v4(1), c = v6(1), d = v6(1);
+    struct tryall_addr a = doc4(1), b = doc4(1), c = doc6(1), d = doc6(1);
     b.origin = ADDR_FROM_LATE;
     d.origin = ADDR_FROM_COMPLETION;
     assert_true(addr_equal(&a, &b));
     assert_true(addr_equal(&c, &d));
-    struct tryall_addr e = v4(2);
+    struct tryall_addr e = doc4(2);
     e.origin = ADDR_FROM_LATE;
     assert_false(addr_equal(&b, &e));
     assert_false(addr_equal(&a, &c));

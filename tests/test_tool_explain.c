@@ -15,22 +15,10 @@
 #include <cmocka.h>
 
 #include "explain.h"
+#include "addrkit.h"
 
 #define NOW 10000000000ull
 #define PORT 443
-
-static struct tryall_addr v4(uint8_t d)
-{
-    struct tryall_addr a = { .family = AF_INET, .bytes = { 192, 0, 2, d } };
-    return a;
-}
-
-static struct tryall_addr v6(uint8_t d)
-{
-    struct tryall_addr a = { .family = AF_INET6, .bytes = { 0x20, 0x01, 0x0d, 0xb8 } };
-    a.bytes[15] = d;
-    return a;
-}
 
 static struct hist_slot rec(struct tryall_addr a, int outcome, uint32_t rtt_us, uint64_t age_ms)
 {
@@ -42,12 +30,12 @@ static struct hist_slot rec(struct tryall_addr a, int outcome, uint32_t rtt_us, 
 
 static const struct explain_cfg adaptive = { 250, 0, 10, 250, 1 };
 
-/* plan_order's output for the list below: target v6(1), then v4(1), v6(2),
- * v4(2), v6(3). History: v6(1) refused, v4(1) refused, v6(2) none, v4(2)
- * connected (40 ms), v6(3) connected (20 ms). */
+/* plan_order's output for the list below: target doc6(1), then doc4(1), doc6(2),
+ * doc4(2), doc6(3). History: doc6(1) refused, doc4(1) refused, doc6(2) none, doc4(2)
+ * connected (40 ms), doc6(3) connected (20 ms). */
 static unsigned mixed(struct tryall_addr *o, struct hist_slot *s)
 {
-    o[0] = v6(1), o[1] = v4(1), o[2] = v6(2), o[3] = v4(2), o[4] = v6(3);
+    o[0] = doc6(1), o[1] = doc4(1), o[2] = doc6(2), o[3] = doc4(2), o[4] = doc6(3);
     memset(s, 0, 5 * sizeof *s);
     s[0] = rec(o[0], HIST_REFUSED, 0, 5000);
     s[1] = rec(o[1], HIST_REFUSED, 0, 5000);
@@ -89,7 +77,7 @@ static void test_mixed_order(void **state)
     struct explain e;
     explain_plan(&e, o, s, mixed(o, s), NOW, &adaptive);
     /* target; then v4 good, v6 good, v4 bad, v6 unknown */
-    struct tryall_addr want[5] = { v6(1), v4(2), v6(3), v4(1), v6(2) };
+    struct tryall_addr want[5] = { doc6(1), doc4(2), doc6(3), doc4(1), doc6(2) };
     enum hist_verdict wv[5] = { HIST_BAD, HIST_GOOD, HIST_GOOD, HIST_BAD, HIST_UNKNOWN };
     for (unsigned i = 0; i < 5; i++) {
         assert_addr(&e.order[i], want[i]);
@@ -109,7 +97,7 @@ static void test_mixed_order(void **state)
 static void test_delay_clamped_and_unmeasured(void **state)
 {
     (void)state;
-    struct tryall_addr o[2] = { v6(1), v4(1) };
+    struct tryall_addr o[2] = { doc6(1), doc4(1) };
     struct hist_slot s[2] = { rec(o[0], HIST_CONNECTED, 500000, 1000), rec(o[1], HIST_CONNECTED, 100, 1000) };
     struct explain e;
     explain_plan(&e, o, s, 2, NOW, &adaptive);
@@ -136,14 +124,14 @@ static void test_fixed_delay(void **state)
     explain_plan(&e, o, s, mixed(o, s), NOW, &c);
     assert_int_equal(e.delay_how, EXPLAIN_DELAY_FIXED);
     assert_int_equal(e.delay_ms, 300);
-    assert_addr(&e.order[1], v4(2));   /* still sorted */
+    assert_addr(&e.order[1], doc4(2));   /* still sorted */
     assert_int_equal(e.target_bad, 1);
 }
 
 static void test_single_bad_target(void **state)
 {
     (void)state;
-    struct tryall_addr o[1] = { v4(9) };
+    struct tryall_addr o[1] = { doc4(9) };
     struct hist_slot s[1] = { rec(o[0], HIST_REFUSED, 0, 1000) };
     struct explain e;
     explain_plan(&e, o, s, 1, NOW, &adaptive);

@@ -14,21 +14,9 @@
 #include <cmocka.h>
 
 #include "show.h"
+#include "addrkit.h"
 
 #define NOW 10000000000ull   /* a wall clock, ms */
-
-static struct tryall_addr v4(uint8_t d)
-{
-    struct tryall_addr a = { .family = AF_INET, .bytes = { 192, 0, 2, d } };
-    return a;
-}
-
-static struct tryall_addr v6(uint8_t d)
-{
-    struct tryall_addr a = { .family = AF_INET6, .bytes = { 0x20, 0x01, 0x0d, 0xb8 } };
-    a.bytes[15] = d;
-    return a;
-}
 
 /* A slot as the library would leave it after outcomes at when_ms. */
 static struct hist_slot slot(struct tryall_addr a, uint16_t port, int outcome, unsigned times,
@@ -74,7 +62,7 @@ static void test_dest(void **state)
 {
     (void)state;
     char b[80];
-    struct tryall_addr a = v4(7), c = v6(1);
+    struct tryall_addr a = doc4(7), c = doc6(1);
     assert_string_equal(show_dest(b, sizeof b, a.family, a.bytes, 80), "192.0.2.7:80");
     assert_string_equal(show_dest(b, sizeof b, c.family, c.bytes, 8080), "[2001:db8::1]:8080");
     assert_string_equal(show_family(AF_INET), "IPv4");
@@ -88,19 +76,19 @@ static void test_reason(void **state)
 {
     (void)state;
     char b[200];
-    struct hist_slot good = slot(v4(1), 80, HIST_CONNECTED, 1, 52, NOW - 3000);
+    struct hist_slot good = slot(doc4(1), 80, HIST_CONNECTED, 1, 52, NOW - 3000);
     assert_string_equal(show_reason(b, sizeof b, &good, hist_judge(&good, NOW), NOW),
                         "good: srtt 0.052 ms, connected 3 s ago");
-    struct hist_slot bad = slot(v6(1), 80, HIST_REFUSED, 1, 0, NOW - 5000);
+    struct hist_slot bad = slot(doc6(1), 80, HIST_REFUSED, 1, 0, NOW - 5000);
     assert_string_equal(show_reason(b, sizeof b, &bad, hist_judge(&bad, NOW), NOW),
                         "bad: refused 5 s ago, 1 failure in a row");
-    struct hist_slot bad3 = slot(v6(2), 80, HIST_TIMEDOUT, 3, 0, NOW - 70000);
+    struct hist_slot bad3 = slot(doc6(2), 80, HIST_TIMEDOUT, 3, 0, NOW - 70000);
     assert_string_equal(show_reason(b, sizeof b, &bad3, hist_judge(&bad3, NOW), NOW),
                         "bad: timed out 70 s ago, 3 failures in a row");
-    struct hist_slot old = slot(v6(1), 80, HIST_UNREACHABLE, 1, 0, NOW - 20 * 60000);
+    struct hist_slot old = slot(doc6(1), 80, HIST_UNREACHABLE, 1, 0, NOW - 20 * 60000);
     assert_string_equal(show_reason(b, sizeof b, &old, hist_judge(&old, NOW), NOW),
                         "unknown: unreachable 20 min ago, too long ago to count");
-    struct hist_slot future = slot(v4(1), 80, HIST_CONNECTED, 1, 52, NOW + 3600000);
+    struct hist_slot future = slot(doc4(1), 80, HIST_CONNECTED, 1, 52, NOW + 3600000);
     assert_string_equal(show_reason(b, sizeof b, &future, hist_judge(&future, NOW), NOW),
                         "unknown: connected in the future, not trusted");
     struct hist_slot none;
@@ -152,8 +140,8 @@ static void test_listing(void **state)
 {
     (void)state;
     char b[256];
-    struct hist_slot s[2] = { slot(v4(1), 80, HIST_CONNECTED, 2, 1500, NOW - 3000),
-                              slot(v6(1), 8080, HIST_REFUSED, 2, 0, NOW - 40000) };
+    struct hist_slot s[2] = { slot(doc4(1), 80, HIST_CONNECTED, 2, 1500, NOW - 3000),
+                              slot(doc6(1), 8080, HIST_REFUSED, 2, 0, NOW - 40000) };
     unsigned w = show_slot_width(s, 2);
     assert_int_equal(w, strlen("[2001:db8::1]:8080"));
     assert_int_equal(show_slot_width(s, 1), strlen("192.0.2.1:80"));

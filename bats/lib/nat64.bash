@@ -36,23 +36,12 @@ nat64_require() {
 }
 
 run_in_nat64() {
-  local wka=1 d rc
+  local wka=1 d
   [ "$1" = --no-wka ] && { wka=0; shift; }
   d=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/n64.XXXXXX") || return 1
   timeout -k 2 $((NAT64_TIMEOUT + 20)) bash -c 'source "$0"; source "$1"; nat64_bed "${@:2}"' \
     "$NS_LIB" "$NAT64_LIB" "$d" "$wka" "$@" >"$d/setup.log" 2>&1 </dev/null
-  rc=$?
-  if [ $rc -ne 0 ] || [ ! -e "$d/status" ]; then
-    echo "run_in_nat64: bed setup failed (rc $rc):" >&2
-    cat "$d/setup.log" >&2
-    return 1
-  fi
-  output=$(cat "$d/out")
-  status=$(cat "$d/status")
-  elapsed_ms=$(cat "$d/ms")
-  lines=()
-  [ -z "$output" ] || mapfile -t lines <<<"$output"
-  printf '# [nat64] %s -> status %s in %s ms\n%s\n' "$*" "$status" "$elapsed_ms" "$output"
+  ns_collect "$d" $? "run_in_nat64: bed" nat64 "$@"
 }
 
 # ---- below runs in a bash of its own, which builds and removes the bed ----

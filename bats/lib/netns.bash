@@ -123,16 +123,23 @@ ns_require() {
 }
 
 run_in_ns() {
-  local scen=$1 d rc; shift
+  local scen=$1 d; shift
   [ -n "${NS_SCEN[$scen]}" ] || { echo "run_in_ns: unknown scenario '$scen'" >&2; return 1; }
   d=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/ns.XXXXXX") || return 1
   timeout -k 2 $((NS_TIMEOUT + 20)) \
     unshare -n -m -p -f --mount-proc --kill-child \
     bash -c 'source "$0"; ns_inner "$@"' "$NS_LIB" "$d" "$scen" "$@" \
     >"$d/setup.log" 2>&1 </dev/null
-  rc=$?
-  if [ $rc -ne 0 ] || [ ! -e "$d/status" ]; then
-    echo "run_in_ns $scen: namespace setup failed (rc $rc):" >&2
+  ns_collect "$d" $? "run_in_ns $scen: namespace" "$scen" "$@"
+}
+
+# After a bed ran in DIR (exit status RC): its setup log and 1 when it did
+# not finish; else output, status, elapsed_ms and lines of the command it
+# ran, and a line that bats shows only when the test fails.
+ns_collect() {   # DIR RC WHAT TAG CMD...
+  local d=$1 rc=$2 what=$3 tag=$4; shift 4
+  if [ "$rc" -ne 0 ] || [ ! -e "$d/status" ]; then
+    echo "$what setup failed (rc $rc):" >&2
     cat "$d/setup.log" >&2
     return 1
   fi
@@ -141,8 +148,7 @@ run_in_ns() {
   elapsed_ms=$(cat "$d/ms")
   lines=()
   [ -z "$output" ] || mapfile -t lines <<<"$output"
-  # Shown by bats only when the test fails.
-  printf '# [%s] %s -> status %s in %s ms\n%s\n' "$scen" "$*" "$status" "$elapsed_ms" "$output"
+  printf '# [%s] %s -> status %s in %s ms\n%s\n' "$tag" "$*" "$status" "$elapsed_ms" "$output"
 }
 
 # ---- below runs inside the new namespaces (pid 1 of the pid namespace) ----

@@ -24,6 +24,7 @@
 #include "core/book.h"
 #include "race/race.h"
 #include "sys/real.h"
+#include "addrkit.h"   /* doc4, doc6, addrkit_list */
 
 #define FAKE_FDS   4096   /* numbers 0..FAKE_FDS-1; 0, 1, 2 are taken */
 #define FAKE_DEV   0xfa4e
@@ -90,10 +91,6 @@ extern struct fake_breaches fake_breaches;
 
 #define T0 1000u             /* every race starts at this clock */
 unsigned kit_delay(void);    /* the connection-attempt delay in use */
-
-struct tryall_addr kv4(uint8_t d);   /* 192.0.2.d */
-struct tryall_addr kv6(uint8_t d);   /* 2001:db8::d */
-struct tryall_list kit_list(const struct tryall_addr *a, unsigned n);
 
 /* An app socket (type flags: SOCK_NONBLOCK, SOCK_CLOEXEC). */
 int kit_socket(int family, int flags);

@@ -26,35 +26,6 @@ unsigned kit_delay(void)
     return tryall_config()->delay_ms;
 }
 
-struct tryall_addr kv4(uint8_t d)
-{
-    struct tryall_addr a;
-    memset(&a, 0, sizeof a);
-    a.family = AF_INET;
-    a.bytes[0] = 192; a.bytes[1] = 0; a.bytes[2] = 2; a.bytes[3] = d;
-    return a;
-}
-
-struct tryall_addr kv6(uint8_t d)
-{
-    struct tryall_addr a;
-    memset(&a, 0, sizeof a);
-    a.family = AF_INET6;
-    a.bytes[0] = 0x20; a.bytes[1] = 0x01; a.bytes[2] = 0x0d; a.bytes[3] = 0xb8;
-    a.bytes[15] = d;
-    return a;
-}
-
-struct tryall_list kit_list(const struct tryall_addr *a, unsigned n)
-{
-    struct tryall_list l;
-    memset(&l, 0, sizeof l);
-    strcpy(l.name, "race.test");
-    l.n = n;
-    memcpy(l.a, a, n * sizeof *a);
-    return l;
-}
-
 int kit_socket(int family, int flags)
 {
     return real()->socket(family, SOCK_STREAM | flags, 0);
